@@ -1,0 +1,104 @@
+"""The publisher's admin API: per-site API key as a bearer token (created with `townhall key create`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from townhall.api import shape
+from townhall.api.schemas import SiteSettingsChange, StoryPush, StorySchedule, StoryState
+from townhall.api.state import ApiState, api_state
+from townhall.errors import NotFound, Unauthorized
+from townhall.models import Site, Story
+from townhall.services.sites import apply_settings
+from townhall.services.urls import normalise_origin
+from townhall.types import ActorKind
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+State = Annotated[ApiState, Depends(api_state)]
+
+
+def _site(request: Request, state: State) -> Site:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("a valid API key is required")
+    return state.services.sites.site_for_key(key.strip())
+
+
+KeySite = Annotated[Site, Depends(_site)]
+
+
+def _story(state: ApiState, site: Site, story_id: int) -> Story:
+    story = state.services.stories.get(story_id)
+    if story.site_id != site.id:
+        raise NotFound(f"no story {story_id}", code="unknown_story")  # another site's story stays unseen
+    return story
+
+
+def _site_json(site: Site) -> dict[str, Any]:
+    return {"id": site.id, "name": site.name, "origins": list(site.origins), "settings": site.settings.to_dict()}
+
+
+@router.get("/site", summary="This key's site and its settings")
+def get_site(site: KeySite) -> dict[str, Any]:
+    return _site_json(site)
+
+
+@router.patch("/site", summary="Change the site's origins and settings")
+def change_site(state: State, site: KeySite, data: SiteSettingsChange) -> dict[str, Any]:
+    services = state.services
+    changes = data.changes()
+    # Validate both before writing either, so a bad settings change leaves the origins as they were.
+    apply_settings(site.settings, changes)
+    if data.origins is not None:
+        for origin in data.origins:
+            normalise_origin(origin)
+        services.sites.set_origins(site.id, data.origins)
+    updated = services.sites.update_settings(site.id, changes) if changes else services.sites.get(site.id)
+    state.forget_site(site.id)
+    return _site_json(updated)
+
+
+@router.put("/stories", summary="Create or update a story with the article's text")
+def push_story(state: State, site: KeySite, data: StoryPush) -> dict[str, Any]:
+    fields = data.model_dump(exclude={"url"}, exclude_unset=True)
+    story = state.services.stories.push(site, data.url, fields, actor=f"api-key:{site.id}")
+    return shape.story(story, state.services.comments.clock())
+
+
+@router.get("/stories", summary="List the site's stories")
+def list_stories(
+    state: State,
+    site: KeySite,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    now = state.services.comments.clock()
+    stories = state.services.stories.list(site.id, limit, offset)
+    return {"stories": [shape.story(s, now) for s in stories]}
+
+
+@router.post("/stories/{story_id}/close", summary="Close a story's comments")
+def close_story(state: State, site: KeySite, story_id: int, data: StoryState | None = None) -> dict[str, Any]:
+    _story(state, site, story_id)
+    reason = data.reason if data else ""
+    story = state.services.stories.close(story_id, ActorKind.PUBLISHER, f"api-key:{site.id}", reason)
+    return shape.story(story, state.services.comments.clock())
+
+
+@router.post("/stories/{story_id}/reopen", summary="Reopen a story's comments")
+def reopen_story(state: State, site: KeySite, story_id: int, data: StoryState | None = None) -> dict[str, Any]:
+    _story(state, site, story_id)
+    reason = data.reason if data else ""
+    story = state.services.stories.reopen(story_id, ActorKind.PUBLISHER, f"api-key:{site.id}", reason)
+    return shape.story(story, state.services.comments.clock())
+
+
+@router.put("/stories/{story_id}/closes-at", summary="Set or clear the date a story's comments close")
+def schedule_story(state: State, site: KeySite, story_id: int, data: StorySchedule) -> dict[str, Any]:
+    _story(state, site, story_id)
+    story = state.services.stories.schedule_close(story_id, data.closes_at, ActorKind.PUBLISHER, f"api-key:{site.id}")
+    return shape.story(story, state.services.comments.clock())

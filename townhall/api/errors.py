@@ -1,0 +1,78 @@
+"""One JSON error shape for every failure: {"error": {"code", "message", "fields"}}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException
+
+from townhall import errors
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    errors.Invalid: 422,
+    errors.NotFound: 404,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.Closed: 409,
+    errors.Conflict: 409,
+    errors.TooLarge: 413,
+    errors.RateLimited: 429,
+}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> ORJSONResponse:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return ORJSONResponse(body, status_code=status)
+
+
+def status_for(exc: errors.TownhallError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def _field_name(loc: tuple[object, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _domain(_request: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, errors.TownhallError)
+    return error_response(status_for(exc), exc.code, exc.message, exc.fields)
+
+
+async def _validation(_request: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = exc.errors()
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return error_response(400, "bad_json", "request body is not valid JSON")
+    fields = {_field_name(tuple(p.get("loc", ()))): str(p.get("msg", "invalid")) for p in problems}
+    first = next(iter(fields.items()))
+    return error_response(422, "invalid", f"{first[0]}: {first[1]}", fields)
+
+
+async def _http(_request: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    response = error_response(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(_request: Request, exc: Exception) -> ORJSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return error_response(500, "internal", "something went wrong on our side; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.TownhallError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

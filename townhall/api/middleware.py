@@ -1,0 +1,112 @@
+"""ASGI middleware for the API: CORS for sites' allowed origins only, and a request-body cap."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ALLOW_HEADERS = "Content-Type, X-Townhall-Reader, X-Townhall-Edit-Token, Authorization, If-None-Match"
+ALLOW_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
+
+
+async def _send_error(send: Send, status: int, code: str, message: str, extra: dict[str, str] | None = None) -> None:
+    body = orjson.dumps({"error": {"code": code, "message": message, "fields": {}}})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class SiteCors:
+    """Answer CORS for any origin some site allows; routes still check the origin against *their* site."""
+
+    def __init__(self, app: ASGIApp, origins: Callable[[], set[str]], ttl: float = 2.0):
+        self.app = app
+        self._origins = origins
+        self._ttl = ttl
+        self._cached: tuple[float, set[str]] = (0.0, set())
+
+    def allowed(self, origin: str) -> bool:
+        stamp, origins = self._cached
+        if time.monotonic() - stamp > self._ttl:
+            origins = self._origins()
+            self._cached = (time.monotonic(), origins)
+        return origin in origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        allowed = await run_in_threadpool(self.allowed, origin)
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            if not allowed:
+                await _send_error(send, 403, "origin_not_allowed", "this origin is not allowed by any site")
+                return
+            cors = {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": ALLOW_METHODS,
+                "Access-Control-Allow-Headers": ALLOW_HEADERS,
+                "Access-Control-Max-Age": "600",
+                "Vary": "Origin",
+            }
+            await send({"type": "http.response.start", "status": 204,
+                        "headers": [(k.lower().encode(), v.encode()) for k, v in cors.items()]})  # fmt: skip
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start" and allowed:
+                response_headers = MutableHeaders(scope=message)
+                response_headers["Access-Control-Allow-Origin"] = origin
+                response_headers["Access-Control-Expose-Headers"] = "ETag"
+                response_headers.add_vary_header("Origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        message = f"request body is larger than {self.limit} bytes"
+        if declared and declared.isdigit() and int(declared) > self.limit:
+            await _send_error(send, 413, "too_large", message)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            incoming = await receive()
+            if incoming["type"] == "http.request":
+                seen += len(incoming.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return incoming
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _send_error(send, 413, "too_large", message)
+
+
+class _TooLarge(Exception):
+    pass

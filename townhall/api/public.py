@@ -1,0 +1,152 @@
+"""The public API the widget and integrators call: threads, comments, votes, reports, counts."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import ORJSONResponse
+
+from townhall.api import shape
+from townhall.api.schemas import EditComment, NewComment, NewReport, NewVote
+from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
+from townhall.services.identity import from_sso, guest, keyed_hash
+from townhall.types import SortOrder
+
+router = APIRouter(tags=["public"])
+
+State = Annotated[ApiState, Depends(api_state)]
+EditToken = Annotated[str, Header(alias="X-Townhall-Edit-Token", min_length=8, max_length=200)]
+
+
+@router.get("/threads", summary="Read one page of a story's comments")
+def read_thread(
+    request: Request,
+    state: State,
+    site: Annotated[str, Query(min_length=1, max_length=63)],
+    url: Annotated[str, Query(min_length=1, max_length=2048)],
+    sort: SortOrder = SortOrder.NEWEST,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+) -> Response:
+    """Top-level comments of one page with all their replies. Cached per story version (ETag)."""
+    services = state.services
+    the_site = state.site(site)
+    check_origin(request, the_site)
+    story = services.stories.find(the_site, url) or services.stories.resolve(the_site, url)
+    now = services.comments.clock()
+    key = (story.id, story.version, story.is_closed(now), sort.value, cursor, limit)
+    cached = state.pages.get(key)
+    if cached is None:
+        page = services.comments.thread(story, sort, cursor, limit)
+        body = orjson.dumps(shape.thread(page, now, sort.value))
+        cached = (body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
+        state.pages.put(key, cached)
+    body, etag = cached
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/counts", summary="Comment counts for a list of story URLs")
+def counts(
+    request: Request,
+    state: State,
+    site: Annotated[str, Query(min_length=1, max_length=63)],
+    url: Annotated[list[str], Query(min_length=1, max_length=200)],
+) -> dict[str, Any]:
+    the_site = state.site(site)
+    check_origin(request, the_site)
+    return {"counts": state.services.stories.counts(the_site, url)}
+
+
+@router.post("/comments", status_code=201, summary="Post a comment or a reply")
+def post_comment(request: Request, state: State, data: NewComment) -> ORJSONResponse:
+    services = state.services
+    the_site = state.site(data.site)
+    check_origin(request, the_site)
+    ip = client_ip(request, services.config.trust_proxy)
+    state.writes.check(ip)
+    if data.sso_token:
+        identity = from_sso(data.sso_token, the_site)
+    else:
+        reader = request.headers.get("x-townhall-reader")
+        identity = guest(
+            data.author_name or "", data.author_email, reader, services.secret, services.config.max_name_chars
+        )
+    posted = services.comments.post(
+        the_site,
+        data.url,
+        data.body,
+        identity,
+        parent_id=data.parent_id,
+        honeypot=data.website,
+        network_key=keyed_hash(services.secret, f"ip:{ip}")[:40],
+    )
+    body = {
+        "comment": shape.comment(posted.comment),
+        "edit_token": posted.edit_token,
+        "status": posted.comment.status.value,
+        "message": posted.message,
+    }
+    return ORJSONResponse(body, status_code=201)
+
+
+@router.get("/comments/{comment_id}", summary="Read your own comment (held ones too) with its edit token")
+def own_comment(state: State, comment_id: int, edit_token: EditToken) -> dict[str, Any]:
+    comment = state.services.comments.own(comment_id, edit_token)
+    return {"comment": shape.comment(comment)}
+
+
+@router.patch("/comments/{comment_id}", summary="Edit your comment within the edit window")
+def edit_comment(
+    request: Request, state: State, comment_id: int, edit_token: EditToken, data: EditComment
+) -> dict[str, Any]:
+    state.writes.check(client_ip(request, state.services.config.trust_proxy))
+    posted = state.services.comments.edit(comment_id, edit_token, data.body)
+    return {"comment": shape.comment(posted.comment), "status": posted.comment.status.value, "message": posted.message}
+
+
+@router.delete("/comments/{comment_id}", status_code=204, summary="Delete your comment within the edit window")
+def delete_comment(state: State, comment_id: int, edit_token: EditToken) -> Response:
+    state.services.comments.delete(comment_id, edit_token)
+    return Response(status_code=204)
+
+
+@router.post("/comments/{comment_id}/votes", summary="Vote a comment up or down, once per reader")
+def vote(request: Request, state: State, comment_id: int, data: NewVote) -> dict[str, Any]:
+    services = state.services
+    voter = reader_key(request, services.secret)
+    assert voter is not None
+    state.writes.check(client_ip(request, services.config.trust_proxy))
+    comment = services.comments.vote(comment_id, voter, data.value)
+    return {"comment": {"id": comment.id, "upvotes": comment.upvotes, "downvotes": comment.downvotes}}
+
+
+@router.post("/comments/{comment_id}/reports", status_code=202, summary="Report a comment to the moderators")
+def report(request: Request, state: State, comment_id: int, data: NewReport) -> dict[str, Any]:
+    services = state.services
+    reporter = reader_key(request, services.secret)
+    assert reporter is not None
+    state.writes.check(client_ip(request, services.config.trust_proxy))
+    services.comments.report(comment_id, reporter, data.reason, data.note)
+    return {"message": "Thank you. A moderator will look at this comment."}
+
+
+@router.get("/sites/{site_id}/config", summary="What the widget needs to know about a site")
+async def widget_config(request: Request, state: State, site_id: str) -> dict[str, Any]:
+    site = await run_in_threadpool(state.site, site_id)
+    check_origin(request, site)
+    return {
+        "site": site.id,
+        "name": site.name,
+        "max_depth": state.services.config.max_depth,
+        "max_chars": state.services.config.max_comment_chars,
+        "edit_window_minutes": site.settings.edit_window_minutes,
+        "sso": bool(site.sso_secret),
+        "page_size": state.services.config.page_size,
+    }

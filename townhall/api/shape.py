@@ -1,0 +1,61 @@
+"""Domain objects → the JSON readers' widgets get. Only server-sanitised HTML leaves here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from townhall.api.schemas import iso
+from townhall.models import Comment, Story, ThreadPage
+from townhall.types import CommentStatus
+
+
+def comment(c: Comment) -> dict[str, Any]:
+    deleted = c.status is CommentStatus.DELETED
+    return {
+        "id": c.id,
+        "parent_id": c.parent_id,
+        "depth": c.depth,
+        "status": c.status.value,
+        "author": None
+        if deleted
+        else {"name": c.author.name, "avatar": c.author.avatar, "badge": c.author.badge, "kind": c.author.kind.value},
+        "html": "" if deleted else c.html,
+        "created_at": iso(c.created_at),
+        "edited_at": iso(c.edited_at),
+        "upvotes": c.upvotes,
+        "downvotes": c.downvotes,
+        "featured": c.featured,
+        "replies": [],
+    }
+
+
+def story(s: Story, now: datetime) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "url": s.url,
+        "title": s.title,
+        "closed": s.is_closed(now),
+        "closes_at": iso(s.closes_at),
+        "comment_count": s.comment_count,
+    }
+
+
+def thread(page: ThreadPage, now: datetime, sort: str) -> dict[str, Any]:
+    """Nest replies under their parents; top-level order is the page's order."""
+    nodes = {c.id: comment(c) for c in page.comments}
+    roots = []
+    for c in page.comments:
+        node = nodes[c.id]
+        parent = nodes.get(c.parent_id) if c.parent_id is not None else None
+        if parent is not None:
+            parent["replies"].append(node)
+        elif c.parent_id is None:
+            roots.append(node)
+    return {
+        "story": story(page.story, now),
+        "sort": sort,
+        "comments": roots,
+        "next_cursor": page.next_cursor,
+        "total": page.total,
+    }

@@ -1,0 +1,93 @@
+"""What API routes share: the services, a short-lived site cache, the thread-page cache, limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from townhall.api.limits import RateLimit
+from townhall.errors import Forbidden, Invalid
+from townhall.models import Site
+from townhall.services import Services
+from townhall.services.identity import keyed_hash
+
+SITE_TTL = 2.0  # seconds an edited origin list may take to apply
+
+
+class PageCache:
+    """Serialised thread pages keyed by story version, so a read never renders twice."""
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self._items: OrderedDict[tuple[object, ...], tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> tuple[bytes, str] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[object, ...], value: tuple[bytes, str]) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+@dataclass
+class ApiState:
+    services: Services
+    pages: PageCache = field(default_factory=PageCache)
+    writes: RateLimit = field(default_factory=RateLimit)
+    _sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
+
+    def site(self, site_id: str) -> Site:
+        cached = self._sites.get(site_id)
+        now = time.monotonic()
+        if cached and now - cached[0] < SITE_TTL:
+            return cached[1]
+        site = self.services.sites.get(site_id)
+        self._sites[site_id] = (now, site)
+        return site
+
+    def forget_site(self, site_id: str) -> None:
+        self._sites.pop(site_id, None)
+
+    def all_origins(self) -> set[str]:
+        return {origin for site in self.services.sites.list() for origin in site.origins}
+
+
+def api_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.townhall
+    return state
+
+
+def check_origin(request: Request, site: Site) -> None:
+    """A browser says where a request comes from; it must be one of the site's origins."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin not in site.origins:
+        raise Forbidden("this page's origin is not allowed for this site", code="origin_not_allowed")
+
+
+def client_ip(request: Request, trust_proxy: bool) -> str:
+    if trust_proxy and (forwarded := request.headers.get("x-forwarded-for")):
+        return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def reader_key(request: Request, secret: str, required: bool = True) -> str | None:
+    """The pseudonymous reader a vote or report counts for (the widget keeps a random token)."""
+    token = request.headers.get("x-townhall-reader", "")
+    if not token:
+        if required:
+            raise Invalid("a reader token (X-Townhall-Reader header) is required", fields={"reader": "required"})
+        return None
+    if not 16 <= len(token) <= 128:
+        raise Invalid("reader token must be 16 to 128 characters", fields={"reader": "bad length"})
+    return keyed_hash(secret, f"reader:{token}")[:40]

@@ -1,0 +1,101 @@
+"""create_app(config): storage, services and moderation, with the API, widget and dashboard mounted."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from townhall.api import ApiState, build_api
+from townhall.config import Settings
+from townhall.moderation.verdict import Moderator
+from townhall.services import build_services
+from townhall.services.clock import Clock, utcnow
+from townhall.storage import Storage
+
+log = logging.getLogger(__name__)
+
+WIDGET_FILES = {"embed.js": "text/javascript; charset=utf-8", "embed.css": "text/css; charset=utf-8"}
+
+
+class ConfigurationProblem(Exception):
+    """The server cannot start with this configuration; the message says what to change."""
+
+
+def resolve_secret(config: Settings) -> str:
+    """The configured secret, or one kept beside a SQLite database (made on first start)."""
+    if config.secret_key.get_secret_value():
+        return config.secret_key.get_secret_value()
+    url = make_url(config.database_url.replace("postgres://", "postgresql://"))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        if url.get_backend_name() == "sqlite":
+            return secrets.token_urlsafe(32)
+        raise ConfigurationProblem("secret_key must be set when the database is PostgreSQL")
+    path = Path(url.database).with_suffix(".secret")
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def load_moderator(config: Settings, storage: Storage) -> Moderator | None:
+    """The local models, loaded once; None (publish everything) when moderation is switched off."""
+    if not config.moderation_enabled:
+        return None
+    from townhall.moderation import build_moderator  # noqa: PLC0415 - models load only when enabled
+
+    return build_moderator(storage)
+
+
+def _widget_file(name: str, media_type: str) -> Route:
+    data = resources.files("townhall.widget").joinpath("static", name).read_bytes()
+
+    async def serve(_request: Request) -> Response:
+        return Response(data, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
+
+    return Route(f"/{name}", serve)
+
+
+def create_app(
+    config: Settings,
+    *,
+    storage: Storage | None = None,
+    moderator: Moderator | None = None,
+    clock: Clock = utcnow,
+    extra_routes: list[BaseRoute] | None = None,
+) -> Starlette:
+    storage = storage or Storage(config.database_url)
+    storage.check_migrations()
+    if moderator is None:
+        moderator = load_moderator(config, storage)
+    services = build_services(config, storage, resolve_secret(config), moderator=moderator, clock=clock)
+    for declared in config.sites:
+        services.sites.ensure(declared.id, declared.name, list(declared.origins))
+    state = ApiState(services)
+
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    routes: list[BaseRoute] = [Route("/healthz", health), Mount("/api/v1", app=build_api(state))]
+    routes += [_widget_file(name, media_type) for name, media_type in WIDGET_FILES.items()]
+    routes += extra_routes or []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        storage.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=2048)])
+    app.state.services = services
+    return app

@@ -1,0 +1,76 @@
+"""The `townhall` command. Each command builds the config, opens storage, calls a service, echoes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from townhall import __version__
+from townhall.config import ConfigError, Settings, load
+from townhall.errors import TownhallError
+from townhall.storage import MigrationsPending, Storage
+
+
+class Context:
+    def __init__(self, config_path: Path | None, overrides: dict[str, Any]):
+        self.config_path = config_path
+        self.overrides = overrides
+
+    def settings(self, **overrides: Any) -> Settings:
+        try:
+            return load(self.config_path, os.environ, {**self.overrides, **overrides})
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    def storage(self, settings: Settings, migrated: bool = True) -> Storage:
+        storage = Storage(settings.database_url)
+        if migrated:
+            try:
+                storage.check_migrations()
+            except MigrationsPending as exc:
+                raise click.ClickException(str(exc)) from exc
+        return storage
+
+    def services(self, settings: Settings | None = None) -> Any:
+        from townhall.app import resolve_secret  # noqa: PLC0415 - keeps `townhall --help` fast
+        from townhall.services import build_services  # noqa: PLC0415
+
+        settings = settings or self.settings()
+        return build_services(settings, self.storage(settings), resolve_secret(settings))
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+class DomainErrors(click.Group):
+    """Show a domain error as a one-line message and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TownhallError as exc:
+            raise click.ClickException(exc.message) from exc
+
+
+@click.group(cls=DomainErrors)
+@click.version_option(__version__, prog_name="townhall")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file")
+@click.option("--database-url", help="Overrides the database_url setting")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, database_url: str | None) -> None:
+    """Townhall: self-hosted comments for news sites, with moderation that reads the article."""
+    ctx.obj = Context(config_path, {"database_url": database_url})
+
+
+def _register() -> None:
+    from townhall.cli import demo, serve, sites  # noqa: PLC0415
+
+    for module in (serve, demo, sites):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,92 @@
+"""`townhall serve`, `townhall migrate` and `townhall config`."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+import uvicorn
+
+from townhall.cli import Context, pass_context
+from townhall.config import describe
+
+SERVE_ENV = "_TOWNHALL_SERVE"  # hands the CLI's settings to worker processes
+
+
+def app_from_environment():  # type: ignore[no-untyped-def]
+    """Uvicorn's factory for worker processes: rebuild the app from what `serve` handed down."""
+    from townhall.app import create_app  # noqa: PLC0415
+
+    handed = json.loads(os.environ[SERVE_ENV])
+    context = Context(handed["config"], handed["overrides"])
+    return create_app(context.settings())
+
+
+@click.command()
+@click.option("--host", help="Interface to listen on (default 127.0.0.1)")
+@click.option("--port", type=int, help="Port to listen on (default 8080)")
+@click.option("--workers", type=int, help="Server processes (more than 1 needs PostgreSQL)")
+@pass_context
+def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the comment server."""
+    from townhall.app import ConfigurationProblem, create_app  # noqa: PLC0415
+
+    settings = ctx.settings(host=host, port=port, workers=workers)
+    storage = ctx.storage(settings)
+    storage.close()
+    click.echo(f"Townhall on http://{settings.host}:{settings.port} ({settings.database_url.split('://')[0]})")
+    if settings.workers > 1:
+        overrides = {**ctx.overrides, "host": host, "port": port, "workers": workers}
+        config_path = str(ctx.config_path) if ctx.config_path else None
+        os.environ[SERVE_ENV] = json.dumps({"config": config_path, "overrides": overrides})
+        uvicorn.run(
+            "townhall.cli.serve:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+        )
+        return
+    try:
+        app = create_app(settings)
+    except ConfigurationProblem as exc:
+        raise click.ClickException(str(exc)) from exc
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+@click.command()
+@pass_context
+def migrate(ctx: Context) -> None:
+    """Apply database migrations (safe to run again)."""
+    settings = ctx.settings()
+    storage = ctx.storage(settings, migrated=False)
+    storage.migrate()
+    storage.close()
+    click.echo("database is up to date")
+
+
+@click.group()
+def config() -> None:
+    """Inspect settings."""
+
+
+@config.command("show")
+@pass_context
+def config_show(ctx: Context) -> None:
+    """Print the effective settings (secrets masked)."""
+    settings = ctx.settings()
+    for name, value in settings.model_dump().items():
+        shown = "********" if name == "secret_key" and value.get_secret_value() else value
+        click.echo(f"{name} = {shown!r}")
+
+
+@config.command("describe")
+def config_describe() -> None:
+    """List every setting with its default and help."""
+    for name, default, help_text in describe():
+        click.echo(f"{name} (default {default}): {help_text}")
+
+
+COMMANDS = [serve, migrate, config]

@@ -1,0 +1,166 @@
+"""The settings registry and its loader.
+
+Every setting is declared once below, with its type, default and help. Sources apply in
+this order: defaults < TOML file < ``TOWNHALL_*`` environment < CLI flags. Bad values fail at
+load time, naming the setting and where the value came from.
+
+>>> config = load(overrides={"port": 9000})
+>>> config.port
+9000
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+ENV_PREFIX = "TOWNHALL_"
+
+
+class ConfigError(Exception):
+    """A setting is missing, unknown or has a bad value."""
+
+
+class SiteDeclaration(BaseModel):
+    """A site declared in the config file; created or updated in storage at start."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Short id used in the embed snippet")
+    name: str = Field(min_length=1, max_length=200)
+    origins: tuple[str, ...] = Field(min_length=1, description="Origins allowed to embed this site")
+
+
+class Settings(BaseModel):
+    """Townhall's settings. Field descriptions are the help text shown by the CLI and docs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///townhall.sqlite3",
+        description="SQLAlchemy URL: sqlite:///path.sqlite3 (default) or postgresql://user@host/db",
+    )
+    host: str = Field("127.0.0.1", description="Interface the server listens on")
+    port: int = Field(8080, ge=1, le=65535, description="Port the server listens on")
+    workers: int = Field(1, ge=1, le=64, description="Server processes (use PostgreSQL and Redis above 1)")
+    public_url: str = Field("", description="Public base URL of this server, used in snippets; empty = derived")
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Secret for sessions and hashing readers' IPs; generated into the data dir when empty",
+    )
+    redis_url: str = Field("", description="redis://host:port/0 for live updates across processes; empty = in-process")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error")
+    fetch_articles: bool = Field(True, description="Fetch a story's page from its allowed origin to read the article")
+    fetch_timeout: float = Field(5.0, gt=0, le=60, description="Seconds to wait when fetching an article page")
+    max_comment_chars: int = Field(5000, ge=50, le=100_000, description="Longest comment body, in characters")
+    max_name_chars: int = Field(80, ge=10, le=500, description="Longest guest display name, in characters")
+    max_depth: int = Field(4, ge=0, le=20, description="Deepest reply level (0 = no replies)")
+    page_size: int = Field(20, ge=1, le=200, description="Top-level comments per page by default")
+    max_page_size: int = Field(100, ge=1, le=500, description="Largest page a client may ask for")
+    default_edit_window_minutes: int = Field(
+        15, ge=0, le=1440, description="Minutes an author may edit or delete, for new sites"
+    )
+    default_auto_close_days: int = Field(
+        0, ge=0, le=3650, description="Close a story this many days after publication, for new sites (0 = never)"
+    )
+    max_body_bytes: int = Field(64_000, ge=1024, le=10_000_000, description="Largest request body the API accepts")
+    moderation_enabled: bool = Field(True, description="Assess comments with the local models on arrival")
+    trust_proxy: bool = Field(False, description="Trust X-Forwarded-For from a reverse proxy for readers' IPs")
+    sites: tuple[SiteDeclaration, ...] = Field((), description="Sites to create or update at start")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in {"debug", "info", "warning", "error"}:
+            raise ValueError("must be one of debug, info, warning, error")
+        return value.lower()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+
+def setting_names() -> list[str]:
+    return list(Settings.model_fields)
+
+
+def _env_values(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name not in Settings.model_fields:
+            raise ConfigError(f"unknown setting {name!r} (from environment variable {key})")
+        values[name] = json.loads(raw) if name == "sites" else raw
+        origin[name] = f"environment variable {key}"
+    return values, origin
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    # `[[site]]` tables read better in TOML than a `sites` key.
+    if "site" in data:
+        data["sites"] = data.pop("site")
+    for name in data:
+        if name not in Settings.model_fields:
+            raise ConfigError(f"unknown setting {name!r} in {path}")
+    return data
+
+
+def load(
+    path: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings from defaults, a TOML file, the environment and CLI overrides."""
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    if path is not None:
+        file_values = _file_values(Path(path))
+        merged.update(file_values)
+        origin.update({name: f"config file {path}" for name in file_values})
+    env_values, env_origin = _env_values(environ or {})
+    merged.update(env_values)
+    origin.update(env_origin)
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if name not in Settings.model_fields:
+            raise ConfigError(f"unknown setting {name!r}")
+        merged[name] = value
+        origin[name] = "command line"
+    try:
+        return Settings(**merged)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            where = origin.get(name, "default")
+            detail = ".".join(str(part) for part in error["loc"][1:])
+            problems.append(f"setting {name!r}{'.' + detail if detail else ''} ({where}): {error['msg']}")
+        raise ConfigError("; ".join(problems)) from exc
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(name, default, help) for every setting, for `townhall config show` and the docs."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "(secret)" if isinstance(default, SecretStr) else repr(default)
+        rows.append((name, shown, field.description or ""))
+    return rows

@@ -1,0 +1,1 @@
+"""Sample content we wrote: a fictional town's news site, for `townhall demo` and the tests."""

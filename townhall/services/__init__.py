@@ -1,0 +1,52 @@
+"""The service layer: the product's rules. The API, the dashboard and the CLI all call these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from townhall.config import Settings
+from townhall.models import SiteSettings
+from townhall.moderation.verdict import Moderator
+from townhall.services.articles import ArticleFetcher
+from townhall.services.clock import Clock, utcnow
+from townhall.services.comments import CommentService, Limits
+from townhall.services.sites import SiteService
+from townhall.services.stories import StoryService
+from townhall.storage import Storage
+
+__all__ = ["Services", "build_services"]
+
+
+@dataclass
+class Services:
+    config: Settings
+    storage: Storage
+    secret: str
+    sites: SiteService
+    stories: StoryService
+    comments: CommentService
+
+
+def build_services(
+    config: Settings,
+    storage: Storage,
+    secret: str,
+    moderator: Moderator | None = None,
+    fetcher: ArticleFetcher | None = None,
+    clock: Clock = utcnow,
+) -> Services:
+    if fetcher is None and config.fetch_articles:
+        fetcher = ArticleFetcher(config.fetch_timeout)
+    defaults = SiteSettings(
+        edit_window_minutes=config.default_edit_window_minutes, auto_close_days=config.default_auto_close_days
+    )
+    sites = SiteService(storage, clock, defaults)
+    stories = StoryService(storage, fetcher, clock)
+    limits = Limits(
+        max_chars=config.max_comment_chars,
+        max_depth=config.max_depth,
+        page_size=config.page_size,
+        max_page_size=config.max_page_size,
+    )
+    comments = CommentService(storage, stories, secret, moderator, limits, clock)
+    return Services(config, storage, secret, sites, stories, comments)

@@ -1,0 +1,340 @@
+"""Comments: post, reply, edit, delete, vote, report, and read a thread.
+
+Every change is one transaction that also writes the comment's audit event and bumps the
+story's version (which is what makes cached thread pages go stale).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from townhall.models import Comment, Site, Story, ThreadPage
+from townhall.moderation.verdict import Moderator, ModerationRequest, PublishEverything, Verdict
+from townhall.services.clock import Clock, utcnow
+from townhall.services.identity import Identity
+from townhall.services.stories import StoryService
+from townhall.services.text import plain, render
+from townhall.storage import Storage
+from townhall.types import ActorKind, CommentStatus, Decision, SortOrder
+
+REPORT_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")
+
+_STATUS_FOR = {
+    Decision.PUBLISH: CommentStatus.PUBLISHED,
+    Decision.HOLD: CommentStatus.HELD,
+    Decision.REJECT: CommentStatus.REJECTED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_chars: int = 5000
+    max_depth: int = 4
+    page_size: int = 20
+    max_page_size: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    comment: Comment
+    edit_token: str
+    message: str  # what the reader is told: published, held for review (and why, in general terms), rejected
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def encode_cursor(comment: Comment, sort: SortOrder) -> str:
+    score = comment.upvotes - comment.downvotes if sort is SortOrder.BEST else 0
+    return base64.urlsafe_b64encode(f"{score}:{comment.id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        score, comment_id = raw.split(":")
+        return int(score), int(comment_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Invalid("cursor is not valid", fields={"cursor": "not a cursor from this API"}) from exc
+
+
+def _message(verdict: Verdict, status: CommentStatus) -> str:
+    if status is CommentStatus.PUBLISHED:
+        return "Your comment is published."
+    if status is CommentStatus.HELD:
+        return verdict.reader_message or "Your comment is awaiting moderation and will appear once approved."
+    return verdict.reader_message or "Your comment was not published because it breaks this site's rules."
+
+
+class CommentService:
+    def __init__(
+        self,
+        storage: Storage,
+        stories: StoryService,
+        secret: str,
+        moderator: Moderator | None = None,
+        limits: Limits | None = None,
+        clock: Clock = utcnow,
+    ):
+        self.storage = storage
+        self.stories = stories
+        self.secret = secret
+        self.moderator: Moderator = moderator or PublishEverything()
+        self.limits = limits or Limits()
+        self.clock = clock
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def post(
+        self,
+        site: Site,
+        url: str,
+        body: str,
+        identity: Identity,
+        parent_id: int | None = None,
+        honeypot: str | None = None,
+        network_key: str | None = None,
+    ) -> Posted:
+        body = self._check_body(body)
+        story = self.stories.resolve(site, url)
+        now = self.clock()
+        if story.is_closed(now):
+            raise Closed()
+        parent = self._parent(story, parent_id) if parent_id is not None else None
+        with self.storage.read() as tx:
+            author_id = tx.authors.find_id(site.id, identity.kind, identity.external_id)
+            if author_id is not None:
+                author = tx.authors.get(author_id)
+                if author and author.banned_until and author.banned_until > now:
+                    raise Forbidden("you can no longer comment on this site", code="author_banned")
+        verdict = self.moderator.assess(
+            ModerationRequest(
+                site=site,
+                story=story,
+                text=body,
+                now=now,
+                parent_text=parent.body if parent else None,
+                author_id=author_id,
+                author_key=identity.external_id,
+                network_key=network_key,
+                honeypot=honeypot,
+            )
+        )
+        status = _STATUS_FOR[verdict.decision]
+        edit_token = secrets.token_urlsafe(24)
+        with self.storage.write() as tx:
+            fresh = tx.stories.get(story.id)
+            if fresh is None or fresh.is_closed(now):
+                raise Closed()
+            author = tx.authors.upsert(
+                site.id, identity.kind, identity.external_id, identity.name, now,
+                email=identity.email, avatar=identity.avatar, badge=identity.badge,
+            )  # fmt: skip
+            comment_id = tx.comments.insert(
+                site_id=site.id,
+                story_id=story.id,
+                parent_id=parent.id if parent else None,
+                root_id=(parent.root_id or parent.id) if parent else None,
+                depth=parent.depth + 1 if parent else 0,
+                author_id=author.id,
+                body=body,
+                html=render(body),
+                status=status.value,
+                created_at=now,
+                edit_token_hash=_token_hash(edit_token),
+                ip_hash=network_key,
+                verdict=verdict.to_dict(),
+                upvotes=0,
+                downvotes=0,
+                score=0,
+                featured=False,
+            )
+            actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
+            tx.comments.add_event(
+                comment_id, None, status, actor_kind, "moderation", "; ".join(verdict.reasons) or "posted", now,
+                {"decision": verdict.decision.value},
+            )  # fmt: skip
+            tx.stories.touch(story.id, 1 if status is CommentStatus.PUBLISHED else 0)
+            comment = tx.comments.get(comment_id)
+        assert comment is not None
+        return Posted(comment, edit_token, _message(verdict, status))
+
+    def edit(self, comment_id: int, edit_token: str, body: str) -> Posted:
+        """The author rewrites a comment within the edit window; it is assessed again."""
+        body = self._check_body(body)
+        comment, story, site = self._own(comment_id, edit_token)
+        if comment.status is CommentStatus.REJECTED:
+            raise Conflict("a rejected comment cannot be edited", code="comment_rejected")
+        parent_text = None
+        if comment.parent_id is not None:
+            with self.storage.read() as tx:
+                parent = tx.comments.get(comment.parent_id)
+            parent_text = parent.body if parent else None
+        now = self.clock()
+        verdict = self.moderator.assess(
+            ModerationRequest(
+                site=site, story=story, text=body, now=now, parent_text=parent_text,
+                author_id=comment.author.id, author_key=comment.author.external_id, comment_id=comment.id,
+            )
+        )  # fmt: skip
+        status = _STATUS_FOR[verdict.decision]
+        with self.storage.write() as tx:
+            current = tx.comments.get(comment_id)
+            if current is None or current.status is CommentStatus.DELETED:
+                raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+            tx.comments.update(
+                comment_id, body=body, html=render(body), edited_at=now, status=status, verdict=verdict.to_dict()
+            )
+            actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
+            tx.comments.add_event(
+                comment_id, current.status, status, actor_kind, "moderation",
+                "edited; " + ("; ".join(verdict.reasons) or "reassessed"), now,
+                {"decision": verdict.decision.value},
+            )  # fmt: skip
+            tx.stories.touch(story.id, _delta(current.status, status))
+            updated = tx.comments.get(comment_id)
+        assert updated is not None
+        return Posted(updated, edit_token, _message(verdict, status))
+
+    def delete(self, comment_id: int, edit_token: str) -> None:
+        """The author removes a comment within the edit window; replies under it stay."""
+        comment, story, _site = self._own(comment_id, edit_token)
+        now = self.clock()
+        with self.storage.write() as tx:
+            tx.comments.update(comment_id, status=CommentStatus.DELETED, body="", html="", deleted_at=now)
+            tx.comments.add_event(
+                comment_id, comment.status, CommentStatus.DELETED, ActorKind.READER, "author", "deleted by author", now
+            )
+            tx.stories.touch(story.id, _delta(comment.status, CommentStatus.DELETED))
+
+    def vote(self, comment_id: int, voter: str, value: int) -> Comment:
+        if value not in (1, -1):
+            raise Invalid("value must be 1 or -1", fields={"value": "must be 1 or -1"})
+        comment, story = self._published(comment_id)
+        now = self.clock()
+        if story.is_closed(now):
+            raise Closed()
+        with self.storage.write() as tx:
+            if not tx.feedback.vote(comment_id, voter, value, now):
+                raise Conflict("you have already voted on this comment", code="already_voted")
+            tx.stories.touch(story.id)
+            updated = tx.comments.get(comment_id)
+        assert updated is not None
+        return updated
+
+    def report(self, comment_id: int, reporter: str, reason: str, note: str = "") -> None:
+        if reason not in REPORT_REASONS:
+            raise Invalid(f"reason must be one of {', '.join(REPORT_REASONS)}", fields={"reason": "unknown reason"})
+        note = plain(note)
+        if len(note) > 500:
+            raise Invalid("note is longer than 500 characters", fields={"note": "too long"})
+        self._published(comment_id)
+        with self.storage.write() as tx:
+            if not tx.feedback.report(comment_id, reporter, reason, note, self.clock()):
+                raise Conflict("you have already reported this comment", code="already_reported")
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def thread(
+        self, story: Story, sort: SortOrder = SortOrder.NEWEST, cursor: str | None = None, limit: int | None = None
+    ) -> ThreadPage:
+        """One page of top-level comments with all their visible replies: two indexed queries."""
+        limit = limit or self.limits.page_size
+        if not 1 <= limit <= self.limits.max_page_size:
+            raise Invalid(f"limit must be 1 to {self.limits.max_page_size}", fields={"limit": "out of range"})
+        after = decode_cursor(cursor) if cursor else None
+        with self.storage.read() as tx:
+            roots = tx.comments.roots_page(story.id, sort, after, limit + 1)
+            more = len(roots) > limit
+            roots = roots[:limit]
+            replies = tx.comments.replies([c.id for c in roots])
+        comments = _prune_deleted(roots + replies)
+        shown_roots = [c for c in roots if c.parent_id is None]
+        next_cursor = encode_cursor(shown_roots[-1] if shown_roots else roots[-1], sort) if more else None
+        return ThreadPage(story=story, comments=comments, next_cursor=next_cursor, total=story.comment_count)
+
+    def own(self, comment_id: int, edit_token: str) -> Comment:
+        """A comment as its author sees it (held ones included), proven by the edit token."""
+        with self.storage.read() as tx:
+            stored = tx.comments.edit_token_hash(comment_id)
+            comment = tx.comments.get(comment_id) if stored else None
+        if comment is None or stored is None:
+            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+        if not hmac.compare_digest(stored, _token_hash(edit_token)):
+            raise Unauthorized("edit token does not match this comment", code="bad_edit_token")
+        return comment
+
+    def get(self, comment_id: int) -> Comment:
+        with self.storage.read() as tx:
+            comment = tx.comments.get(comment_id)
+        if comment is None:
+            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+        return comment
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _check_body(self, body: str) -> str:
+        body = (body or "").strip()
+        if not body:
+            raise Invalid("comment must not be empty", fields={"body": "required"})
+        if len(body) > self.limits.max_chars:
+            raise Invalid(f"comment is longer than {self.limits.max_chars} characters", fields={"body": "too long"})
+        return body
+
+    def _parent(self, story: Story, parent_id: int) -> Comment:
+        with self.storage.read() as tx:
+            parent = tx.comments.get(parent_id)
+        if parent is None or parent.story_id != story.id or parent.status is not CommentStatus.PUBLISHED:
+            raise Invalid("the comment you reply to is not in this thread", fields={"parent_id": "not found"})
+        if parent.depth + 1 > self.limits.max_depth:
+            raise Invalid("replies cannot nest any deeper here", fields={"parent_id": "too deep"})
+        return parent
+
+    def _own(self, comment_id: int, edit_token: str) -> tuple[Comment, Story, Site]:
+        comment = self.own(comment_id, edit_token)
+        if comment.status is CommentStatus.DELETED:
+            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+        story = self.stories.get(comment.story_id)
+        with self.storage.read() as tx:
+            site = tx.sites.get(story.site_id)
+        assert site is not None
+        now = self.clock()
+        if story.is_closed(now):
+            raise Closed()
+        window = timedelta(minutes=site.settings.edit_window_minutes)
+        if now - comment.created_at > window:
+            raise Forbidden("the time to edit or delete this comment has passed", code="edit_window_over")
+        return comment, story, site
+
+    def _published(self, comment_id: int) -> tuple[Comment, Story]:
+        comment = self.get(comment_id)
+        if comment.status is not CommentStatus.PUBLISHED:
+            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+        return comment, self.stories.get(comment.story_id)
+
+
+def _delta(before: CommentStatus, after: CommentStatus) -> int:
+    """Change in a story's published count when a comment moves between statuses."""
+    return int(after is CommentStatus.PUBLISHED) - int(before is CommentStatus.PUBLISHED)
+
+
+def _prune_deleted(comments: list[Comment]) -> list[Comment]:
+    """Keep a deleted comment only as a placeholder above replies that are still shown."""
+    has_child: set[int] = set()
+    for comment in reversed(comments):  # replies come after their parents
+        keep = comment.status is not CommentStatus.DELETED or comment.id in has_child
+        if keep and comment.parent_id is not None:
+            has_child.add(comment.parent_id)
+    kept = []
+    for comment in comments:
+        if comment.status is not CommentStatus.DELETED or comment.id in has_child:
+            kept.append(comment)
+    return kept

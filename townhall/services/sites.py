@@ -1,0 +1,186 @@
+"""Sites: create, configure, and the API keys publishers use for the admin API."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from townhall.errors import Invalid, NotFound, Unauthorized
+from townhall.models import Site, SiteSettings
+from townhall.services.clock import Clock, utcnow
+from townhall.services.urls import normalise_origin
+from townhall.storage import Storage
+from townhall.types import ModerationMode
+
+_SITE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+KEY_PREFIX = "th_"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _check_thresholds(thresholds: Any) -> dict[str, dict[str, float]]:
+    if not isinstance(thresholds, dict):
+        raise Invalid("thresholds must be an object", fields={"thresholds": "must be an object"})
+    clean: dict[str, dict[str, float]] = {}
+    for signal, pair in thresholds.items():
+        if not isinstance(pair, dict) or set(pair) - {"hold", "reject"}:
+            raise Invalid(f"thresholds.{signal} takes hold and reject", fields={f"thresholds.{signal}": "bad shape"})
+        for key, value in pair.items():
+            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+                raise Invalid(
+                    f"thresholds.{signal}.{key} must be a number from 0 to 1",
+                    fields={f"thresholds.{signal}.{key}": "must be between 0 and 1"},
+                )
+        if "hold" in pair and "reject" in pair and pair["hold"] > pair["reject"]:
+            raise Invalid(
+                f"thresholds.{signal}: hold must not be above reject", fields={f"thresholds.{signal}": "hold > reject"}
+            )
+        clean[str(signal)] = {k: float(v) for k, v in pair.items()}
+    return clean
+
+
+def _word_list(name: str, words: Any) -> tuple[str, ...]:
+    if not isinstance(words, list | tuple) or not all(isinstance(w, str) for w in words):
+        raise Invalid(f"{name} must be a list of strings", fields={name: "must be a list of strings"})
+    cleaned = tuple(dict.fromkeys(w.strip() for w in words if w.strip()))
+    if any(len(w) > 100 for w in cleaned) or len(cleaned) > 5000:
+        raise Invalid(f"{name}: at most 5000 entries of 100 characters", fields={name: "too long"})
+    return cleaned
+
+
+def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettings:
+    """Validate a partial settings change; every problem names its field."""
+    known = set(SiteSettings.__dataclass_fields__)
+    unknown = set(changes) - known
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid(f"unknown site setting {name!r}", fields={name: "unknown setting"})
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "moderation_mode":
+            try:
+                values[name] = ModerationMode(value)
+            except ValueError as exc:
+                raise Invalid("moderation_mode must be 'pre' or 'post'", fields={name: "must be pre or post"}) from exc
+        elif name == "thresholds":
+            values[name] = _check_thresholds(value)
+        elif name in ("banned_words", "suspect_words", "links_allowlist"):
+            values[name] = _word_list(name, value)
+        else:
+            limits = {"auto_close_days": 3650, "edit_window_minutes": 1440, "trusted_after_approved": 1000}
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limits[name]:
+                raise Invalid(
+                    f"{name} must be a whole number from 0 to {limits[name]}",
+                    fields={name: f"must be 0 to {limits[name]}"},
+                )
+            values[name] = value
+    return replace(current, **values)
+
+
+class SiteService:
+    def __init__(self, storage: Storage, clock: Clock = utcnow, default_settings: SiteSettings | None = None):
+        self.storage = storage
+        self.clock = clock
+        self.default_settings = default_settings or SiteSettings()
+
+    def get(self, site_id: str) -> Site:
+        with self.storage.read() as tx:
+            site = tx.sites.get(site_id)
+        if site is None:
+            raise NotFound(f"no site {site_id!r}", code="unknown_site")
+        return site
+
+    def list(self) -> list[Site]:
+        with self.storage.read() as tx:
+            return tx.sites.list()
+
+    def add(self, site_id: str, name: str, origins: list[str]) -> Site:
+        if not _SITE_ID.match(site_id):
+            raise Invalid("site id: lowercase letters, digits and '-', up to 63", fields={"id": "bad site id"})
+        if not name.strip():
+            raise Invalid("site name must not be empty", fields={"name": "required"})
+        if not origins:
+            raise Invalid("a site needs at least one allowed origin", fields={"origins": "required"})
+        clean = [normalise_origin(o) for o in origins]
+        with self.storage.write() as tx:
+            if tx.sites.get(site_id) is not None:
+                raise Invalid(f"site {site_id!r} already exists", fields={"id": "taken"})
+            tx.sites.insert(site_id, name.strip(), clean, self.default_settings, self.clock())
+            site = tx.sites.get(site_id)
+        assert site is not None
+        return site
+
+    def ensure(self, site_id: str, name: str, origins: list[str]) -> Site:
+        """Create the site or bring its name and origins in line (sites declared in the config file)."""
+        clean = [normalise_origin(o) for o in origins]
+        with self.storage.write() as tx:
+            if tx.sites.get(site_id) is None:
+                tx.sites.insert(site_id, name, clean, self.default_settings, self.clock())
+            else:
+                tx.sites.update(site_id, name=name, origins=clean)
+            site = tx.sites.get(site_id)
+        assert site is not None
+        return site
+
+    def set_origins(self, site_id: str, origins: list[str]) -> Site:
+        if not origins:
+            raise Invalid("a site needs at least one allowed origin", fields={"origins": "required"})
+        clean = [normalise_origin(o) for o in origins]
+        with self.storage.write() as tx:
+            self._require(tx.sites.get(site_id), site_id)
+            tx.sites.update(site_id, origins=clean)
+        return self.get(site_id)
+
+    def update_settings(self, site_id: str, changes: dict[str, Any]) -> Site:
+        with self.storage.write() as tx:
+            site = self._require(tx.sites.get(site_id), site_id)
+            tx.sites.update(site_id, settings=apply_settings(site.settings, changes))
+        return self.get(site_id)
+
+    def rotate_sso_secret(self, site_id: str) -> str:
+        """A new SSO secret; returned once and never shown again."""
+        secret = secrets.token_urlsafe(32)
+        with self.storage.write() as tx:
+            self._require(tx.sites.get(site_id), site_id)
+            tx.sites.update(site_id, sso_secret=secret)
+        return secret
+
+    def create_key(self, site_id: str, label: str = "") -> str:
+        """A new admin API key for a site; only its hash is stored."""
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        with self.storage.write() as tx:
+            self._require(tx.sites.get(site_id), site_id)
+            tx.sites.add_key(site_id, key[:10], hash_key(key), label, self.clock())
+        return key
+
+    def keys(self, site_id: str) -> list[dict[str, Any]]:
+        with self.storage.read() as tx:
+            self._require(tx.sites.get(site_id), site_id)
+            return tx.sites.keys(site_id)
+
+    def revoke_key(self, site_id: str, key_id: int) -> None:
+        with self.storage.write() as tx:
+            if not tx.sites.revoke_key(site_id, key_id, self.clock()):
+                raise NotFound(f"no active key {key_id} for site {site_id!r}")
+
+    def site_for_key(self, key: str) -> Site:
+        """The site an admin API key belongs to; one message for every failure, so it leaks nothing."""
+        if not key.startswith(KEY_PREFIX):
+            raise Unauthorized("a valid API key is required")
+        with self.storage.read() as tx:
+            site_id = tx.sites.site_for_key(hash_key(key))
+            site = tx.sites.get(site_id) if site_id else None
+        if site is None:
+            raise Unauthorized("a valid API key is required")
+        return site
+
+    @staticmethod
+    def _require(site: Site | None, site_id: str) -> Site:
+        if site is None:
+            raise NotFound(f"no site {site_id!r}", code="unknown_site")
+        return site

@@ -1,0 +1,139 @@
+"""Stories: found or created from the embedding page's URL; opened and closed by editors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from townhall.errors import Invalid, NotFound
+from townhall.models import Site, Story
+from townhall.services.articles import ArticleData, ArticleFetcher
+from townhall.services.clock import Clock, utcnow
+from townhall.services.urls import check_allowed, normalise
+from townhall.storage import Storage
+from townhall.types import ActorKind
+
+MAX_ARTICLE_CHARS = 200_000
+
+
+class StoryService:
+    def __init__(self, storage: Storage, fetcher: ArticleFetcher | None = None, clock: Clock = utcnow):
+        self.storage = storage
+        self.fetcher = fetcher
+        self.clock = clock
+
+    def get(self, story_id: int) -> Story:
+        with self.storage.read() as tx:
+            story = tx.stories.get(story_id)
+        if story is None:
+            raise NotFound(f"no story {story_id}", code="unknown_story")
+        return story
+
+    def find(self, site: Site, url: str) -> Story | None:
+        url = normalise(url)
+        check_allowed(url, site.origins)
+        with self.storage.read() as tx:
+            return tx.stories.find(site.id, url)
+
+    def resolve(self, site: Site, url: str) -> Story:
+        """The story for a page URL, created on first sight (and its article read from the page)."""
+        url = normalise(url)
+        check_allowed(url, site.origins)
+        with self.storage.read() as tx:
+            story = tx.stories.find(site.id, url)
+        if story is not None:
+            return story
+        article = self.fetcher.fetch(url) if self.fetcher else None
+        now = self.clock()
+        values = self._article_values(site, article, now) if article else self._closing(site, None, now)
+        try:
+            with self.storage.write() as tx:
+                story_id = tx.stories.insert(site.id, url, now, **values)
+                tx.stories.add_event(story_id, "created", ActorKind.SYSTEM, "townhall", "first seen", now)
+        except IntegrityError:
+            pass  # another request created it first
+        with self.storage.read() as tx:
+            story = tx.stories.find(site.id, url)
+        assert story is not None
+        return story
+
+    def push(self, site: Site, url: str, fields: dict[str, Any], actor: str) -> Story:
+        """Create or update a story with the publisher's own copy of the article (admin API)."""
+        url = normalise(url)
+        check_allowed(url, site.origins)
+        now = self.clock()
+        text = fields.get("text")
+        if text is not None and len(text) > MAX_ARTICLE_CHARS:
+            raise Invalid(f"text is longer than {MAX_ARTICLE_CHARS} characters", fields={"text": "too long"})
+        values = {k: v for k, v in fields.items() if v is not None}
+        values["fetched_at"] = now
+        with self.storage.write() as tx:
+            story = tx.stories.find(site.id, url)
+            if story is None:
+                values.update(self._closing(site, values.get("published_at"), now))
+                story_id = tx.stories.insert(site.id, url, now, **values)
+                tx.stories.add_event(story_id, "created", ActorKind.PUBLISHER, actor, "pushed", now)
+            else:
+                story_id = story.id
+                if "text" in values:
+                    values["representation"] = None  # stale: moderation recomputes it
+                tx.stories.update(story_id, **values)
+                tx.stories.add_event(story_id, "updated", ActorKind.PUBLISHER, actor, "pushed", now)
+        return self.get(story_id)
+
+    def close(self, story_id: int, actor_kind: ActorKind, actor: str, reason: str = "") -> Story:
+        with self.storage.write() as tx:
+            self._require(tx.stories.get(story_id), story_id)
+            tx.stories.update(story_id, closed=True)
+            tx.stories.add_event(story_id, "closed", actor_kind, actor, reason, self.clock())
+        return self.get(story_id)
+
+    def reopen(self, story_id: int, actor_kind: ActorKind, actor: str, reason: str = "") -> Story:
+        """Open again; an automatic closing date is dropped so the story stays open."""
+        with self.storage.write() as tx:
+            self._require(tx.stories.get(story_id), story_id)
+            tx.stories.update(story_id, closed=False, closes_at=None)
+            tx.stories.add_event(story_id, "reopened", actor_kind, actor, reason, self.clock())
+        return self.get(story_id)
+
+    def schedule_close(self, story_id: int, closes_at: datetime | None, actor_kind: ActorKind, actor: str) -> Story:
+        with self.storage.write() as tx:
+            self._require(tx.stories.get(story_id), story_id)
+            tx.stories.update(story_id, closes_at=closes_at)
+            when = closes_at.isoformat() if closes_at else "never"
+            tx.stories.add_event(story_id, "scheduled", actor_kind, actor, f"closes at {when}", self.clock())
+        return self.get(story_id)
+
+    def list(self, site_id: str | None = None, limit: int = 100, offset: int = 0) -> list[Story]:
+        with self.storage.read() as tx:
+            return tx.stories.list(site_id, limit, offset)
+
+    def counts(self, site: Site, urls: list[str]) -> dict[str, int]:
+        """Published comment counts for a list of page URLs (section pages); unknown URLs count 0."""
+        normalised = {url: normalise(url) for url in urls}
+        with self.storage.read() as tx:
+            counts = tx.stories.counts(site.id, list(set(normalised.values())))
+        return {url: counts.get(n, 0) for url, n in normalised.items()}
+
+    def _article_values(self, site: Site, article: ArticleData, now: datetime) -> dict[str, Any]:
+        return {
+            "title": article.title,
+            "author": article.author,
+            "published_at": article.published_at,
+            "text": article.text[:MAX_ARTICLE_CHARS],
+            "fetched_at": now,
+            **self._closing(site, article.published_at, now),
+        }
+
+    @staticmethod
+    def _closing(site: Site, published_at: datetime | None, now: datetime) -> dict[str, Any]:
+        days = site.settings.auto_close_days
+        return {"closes_at": (published_at or now) + timedelta(days=days)} if days else {}
+
+    @staticmethod
+    def _require(story: Story | None, story_id: int) -> Story:
+        if story is None:
+            raise NotFound(f"no story {story_id}", code="unknown_story")
+        return story

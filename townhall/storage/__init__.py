@@ -1,0 +1,92 @@
+"""Storage: the only code that speaks SQL.
+
+Services open a unit of work and call the repositories on it::
+
+    with storage.write() as tx:          # one transaction; rolled back on any error
+        story = tx.stories.get(story_id)
+        tx.comments.insert(...)
+
+On SQLite every write transaction starts with ``BEGIN IMMEDIATE`` behind one in-process lock
+(a single writer); reads run concurrently on WAL snapshots. PostgreSQL uses a pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from townhall.storage import migrate
+from townhall.storage.accounts import AccountRepo
+from townhall.storage.authors import AuthorRepo
+from townhall.storage.comments import CommentRepo
+from townhall.storage.engine import WRITE_OPTION, make_engine
+from townhall.storage.feedback import FeedbackRepo
+from townhall.storage.sites import SiteRepo
+from townhall.storage.stories import StoryRepo
+
+__all__ = ["MigrationsPending", "Repos", "Storage"]
+
+
+class MigrationsPending(Exception):
+    """The database schema is behind this version of Townhall."""
+
+
+class Repos:
+    """The repositories, bound to one connection (and so to one transaction)."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.sites = SiteRepo(connection)
+        self.stories = StoryRepo(connection)
+        self.authors = AuthorRepo(connection)
+        self.comments = CommentRepo(connection)
+        self.feedback = FeedbackRepo(connection)
+        self.accounts = AccountRepo(connection)
+
+
+class Storage:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self.backend = self.engine.dialect.name
+        self._write_lock = threading.Lock() if self.backend == "sqlite" else None
+
+    @contextmanager
+    def read(self) -> Iterator[Repos]:
+        """A read-only unit of work on one consistent snapshot."""
+        with self.engine.connect() as connection:
+            yield Repos(connection)
+            connection.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Repos]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        if self._write_lock is not None:
+            with self._write_lock, self._begin() as repos:
+                yield repos
+        else:
+            with self._begin() as repos:
+                yield repos
+
+    @contextmanager
+    def _begin(self) -> Iterator[Repos]:
+        with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
+            with connection.begin():
+                yield Repos(connection)
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def check_migrations(self) -> None:
+        current = migrate.current_revision(self.engine)
+        head = migrate.head_revision()
+        if current != head:
+            raise MigrationsPending(
+                f"database schema is at {current or 'nothing'}, this Townhall needs {head}: run `townhall migrate`"
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,58 @@
+"""Staff accounts (admins, moderators, editors) and their dashboard sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from townhall.storage.schema import sessions, users
+
+
+class AccountRepo:
+    def __init__(self, connection: Connection):
+        self.c = connection
+
+    def add(self, name: str, role: str, password_hash: str, now: datetime) -> int:
+        result = self.c.execute(
+            insert(users).values(name=name, role=role, password_hash=password_hash, created_at=now, disabled=False)
+        )
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def by_name(self, name: str) -> dict[str, Any] | None:
+        row = self.c.execute(select(users).where(users.c.name == name)).mappings().first()
+        return dict(row) if row else None
+
+    def get(self, user_id: int) -> dict[str, Any] | None:
+        row = self.c.execute(select(users).where(users.c.id == user_id)).mappings().first()
+        return dict(row) if row else None
+
+    def list(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.c.execute(select(users).order_by(users.c.name)).mappings()]
+
+    def update(self, user_id: int, **values: Any) -> None:
+        self.c.execute(update(users).where(users.c.id == user_id).values(**values))
+
+    def add_session(self, token_hash: str, user_id: int, csrf: str, now: datetime, expires: datetime) -> None:
+        self.c.execute(
+            insert(sessions).values(
+                token_hash=token_hash, user_id=user_id, csrf_token=csrf, created_at=now, expires_at=expires
+            )
+        )
+
+    def session(self, token_hash: str, now: datetime) -> dict[str, Any] | None:
+        query = (
+            select(sessions.c.csrf_token, sessions.c.token_hash, users)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == token_hash, sessions.c.expires_at > now, users.c.disabled.is_(False))
+        )
+        row = self.c.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def end_session(self, token_hash: str) -> None:
+        self.c.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+
+    def end_all_sessions(self, user_id: int) -> None:
+        self.c.execute(delete(sessions).where(sessions.c.user_id == user_id))

@@ -1,0 +1,105 @@
+"""Comment authors: guests (keyed by a reader token) and readers signed in by the publisher (SSO)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, case, func, insert, select, update
+
+from townhall.models import Author
+from townhall.storage import _rows
+from townhall.storage.schema import authors, comment_events, comments, reports
+from townhall.types import AuthorKind
+
+
+class AuthorRepo:
+    def __init__(self, connection: Connection):
+        self.c = connection
+
+    def get(self, author_id: int) -> Author | None:
+        row = self.c.execute(select(authors).where(authors.c.id == author_id)).mappings().first()
+        return _rows.author(row) if row else None
+
+    def find_id(self, site_id: str, kind: AuthorKind, external_id: str) -> int | None:
+        query = select(authors.c.id).where(
+            authors.c.site_id == site_id, authors.c.kind == kind.value, authors.c.external_id == external_id
+        )
+        return self.c.execute(query).scalar()
+
+    def upsert(
+        self,
+        site_id: str,
+        kind: AuthorKind,
+        external_id: str,
+        name: str,
+        now: datetime,
+        email: str | None = None,
+        avatar: str | None = None,
+        badge: str | None = None,
+    ) -> Author:
+        """Find the author by (site, kind, external id), refreshing the name shown; create if new."""
+        key = (authors.c.site_id == site_id, authors.c.kind == kind.value, authors.c.external_id == external_id)
+        existing = self.c.execute(select(authors.c.id).where(*key)).scalar()
+        values: dict[str, Any] = {"name": name, "avatar": avatar, "badge": badge}
+        if email:
+            values["email"] = email
+        if existing is None:
+            self.c.execute(
+                insert(authors).values(
+                    site_id=site_id, kind=kind.value, external_id=external_id, created_at=now, notes="", **values
+                )
+            )
+        else:
+            self.c.execute(update(authors).where(authors.c.id == existing).values(**values))
+        row = self.c.execute(select(authors).where(*key)).mappings().one()
+        return _rows.author(row)
+
+    def ban(self, author_id: int, until: datetime | None, reason: str) -> None:
+        self.c.execute(update(authors).where(authors.c.id == author_id).values(banned_until=until, ban_reason=reason))
+
+    def set_notes(self, author_id: int, notes: str) -> None:
+        self.c.execute(update(authors).where(authors.c.id == author_id).values(notes=notes))
+
+    def details(self, author_id: int) -> dict[str, Any] | None:
+        row = self.c.execute(select(authors).where(authors.c.id == author_id)).mappings().first()
+        return dict(row) if row else None
+
+    def history(self, author_id: int, since: datetime | None = None) -> dict[str, int]:
+        """Counts a moderator (and the trust signal) looks at: approved, rejected, held, reported."""
+        status = comments.c.status
+        query = select(
+            func.count().label("total"),
+            func.coalesce(func.sum(case((status == "published", 1), else_=0)), 0).label("published"),
+            func.coalesce(func.sum(case((status == "rejected", 1), else_=0)), 0).label("rejected"),
+            func.coalesce(func.sum(case((status == "held", 1), else_=0)), 0).label("held"),
+        ).where(comments.c.author_id == author_id)
+        row = self.c.execute(query).mappings().one()
+        reported = self.c.execute(
+            select(func.count(func.distinct(reports.c.comment_id)))
+            .select_from(reports.join(comments, comments.c.id == reports.c.comment_id))
+            .where(comments.c.author_id == author_id)
+        ).scalar()
+        approved = self.c.execute(
+            select(func.count(func.distinct(comment_events.c.comment_id)))
+            .select_from(comment_events.join(comments, comments.c.id == comment_events.c.comment_id))
+            .where(comments.c.author_id == author_id, comment_events.c.actor_kind == "moderator",
+                   comment_events.c.to_status == "published")
+        ).scalar()
+        recent_rejections = 0
+        if since is not None:
+            recent_rejections = self.c.execute(
+                select(func.count())
+                .select_from(comment_events.join(comments, comments.c.id == comment_events.c.comment_id))
+                .where(comments.c.author_id == author_id, comment_events.c.to_status == "rejected",
+                       comment_events.c.created_at >= since)
+            ).scalar() or 0
+        return {
+            "total": int(row["total"]),
+            "published": int(row["published"]),
+            "rejected": int(row["rejected"]),
+            "held": int(row["held"]),
+            "reported": int(reported or 0),
+            "approved_by_moderator": int(approved or 0),
+            "recent_rejections": int(recent_rejections),
+        }
