@@ -1,0 +1,49 @@
+# Townhall — `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_PACKAGES := postgresql redis-server chromium nginx-light wrk
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtual environment and install Townhall with its dev tools
+
+system-deps: ## Install the Debian packages the tests and benchmarks use (PostgreSQL, Redis, Chromium, nginx, wrk)
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: install ## Start the demo: a sample news site with comments on http://127.0.0.1:8000
+	$(PY) -m townhall demo --port 8000
+
+test: install system-deps ## Run the whole test suite (SQLite, PostgreSQL, Redis, Chromium)
+	$(PY) -m pytest
+
+lint: install ## ruff check and format check
+	$(VENV)/bin/ruff check townhall tests bench
+	$(VENV)/bin/ruff format --check townhall tests bench
+
+fmt: install ## Format the code
+	$(VENV)/bin/ruff format townhall tests bench
+	$(VENV)/bin/ruff check --fix townhall tests bench
+
+typecheck: install ## mypy over the package
+	$(VENV)/bin/mypy townhall
+
+bench: install system-deps ## Thread reads and posts vs Isso and a static nginx ceiling
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/run.py
+
+.PHONY: help install system-deps demo test lint fmt typecheck bench
