@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from townhall.api import ApiState, build_api
+from townhall.api.limits import RateLimit
 from townhall.config import Settings
 from townhall.moderation.verdict import Moderator
 from townhall.services import build_services
@@ -82,7 +83,7 @@ def create_app(
     services = build_services(config, storage, resolve_secret(config), moderator=moderator, clock=clock)
     for declared in config.sites:
         services.sites.ensure(declared.id, declared.name, list(declared.origins))
-    state = ApiState(services)
+    state = ApiState(services, writes=RateLimit(config.write_rate_limit))
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})

@@ -47,13 +47,11 @@ class Settings(BaseModel):
     )
     host: str = Field("127.0.0.1", description="Interface the server listens on")
     port: int = Field(8080, ge=1, le=65535, description="Port the server listens on")
-    workers: int = Field(1, ge=1, le=64, description="Server processes (use PostgreSQL and Redis above 1)")
-    public_url: str = Field("", description="Public base URL of this server, used in snippets; empty = derived")
+    workers: int = Field(1, ge=1, le=64, description="Server processes (use PostgreSQL above 1)")
     secret_key: SecretStr = Field(
         SecretStr(""),
         description="Secret for sessions and hashing readers' IPs; generated into the data dir when empty",
     )
-    redis_url: str = Field("", description="redis://host:port/0 for live updates across processes; empty = in-process")
     log_level: str = Field("info", description="Log level: debug, info, warning, error")
     fetch_articles: bool = Field(True, description="Fetch a story's page from its allowed origin to read the article")
     fetch_timeout: float = Field(5.0, gt=0, le=60, description="Seconds to wait when fetching an article page")
@@ -70,6 +68,9 @@ class Settings(BaseModel):
     )
     max_body_bytes: int = Field(64_000, ge=1024, le=10_000_000, description="Largest request body the API accepts")
     moderation_enabled: bool = Field(True, description="Assess comments with the local models on arrival")
+    write_rate_limit: int = Field(
+        20, ge=0, le=100_000, description="Comments, edits, votes and reports per minute from one IP (0 = no limit)"
+    )
     trust_proxy: bool = Field(False, description="Trust X-Forwarded-For from a reverse proxy for readers' IPs")
     sites: tuple[SiteDeclaration, ...] = Field((), description="Sites to create or update at start")
 

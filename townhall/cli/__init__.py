@@ -66,9 +66,9 @@ def main(ctx: click.Context, config_path: Path | None, database_url: str | None)
 
 
 def _register() -> None:
-    from townhall.cli import demo, serve, sites  # noqa: PLC0415
+    from townhall.cli import demo, moderation, serve, sites  # noqa: PLC0415
 
-    for module in (serve, demo, sites):
+    for module in (serve, demo, sites, moderation):
         for command in module.COMMANDS:
             main.add_command(command)
 

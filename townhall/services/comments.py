@@ -26,7 +26,7 @@ from townhall.types import ActorKind, CommentStatus, Decision, SortOrder
 
 REPORT_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")
 
-_STATUS_FOR = {
+STATUS_FOR = {
     Decision.PUBLISH: CommentStatus.PUBLISHED,
     Decision.HOLD: CommentStatus.HELD,
     Decision.REJECT: CommentStatus.REJECTED,
@@ -128,7 +128,7 @@ class CommentService:
                 honeypot=honeypot,
             )
         )
-        status = _STATUS_FOR[verdict.decision]
+        status = STATUS_FOR[verdict.decision]
         edit_token = secrets.token_urlsafe(24)
         with self.storage.write() as tx:
             fresh = tx.stories.get(story.id)
@@ -185,7 +185,7 @@ class CommentService:
                 author_id=comment.author.id, author_key=comment.author.external_id, comment_id=comment.id,
             )
         )  # fmt: skip
-        status = _STATUS_FOR[verdict.decision]
+        status = STATUS_FOR[verdict.decision]
         with self.storage.write() as tx:
             current = tx.comments.get(comment_id)
             if current is None or current.status is CommentStatus.DELETED:
@@ -199,7 +199,7 @@ class CommentService:
                 "edited; " + ("; ".join(verdict.reasons) or "reassessed"), now,
                 {"decision": verdict.decision.value},
             )  # fmt: skip
-            tx.stories.touch(story.id, _delta(current.status, status))
+            tx.stories.touch(story.id, published_delta(current.status, status))
             updated = tx.comments.get(comment_id)
         assert updated is not None
         return Posted(updated, edit_token, _message(verdict, status))
@@ -213,7 +213,7 @@ class CommentService:
             tx.comments.add_event(
                 comment_id, comment.status, CommentStatus.DELETED, ActorKind.READER, "author", "deleted by author", now
             )
-            tx.stories.touch(story.id, _delta(comment.status, CommentStatus.DELETED))
+            tx.stories.touch(story.id, published_delta(comment.status, CommentStatus.DELETED))
 
     def vote(self, comment_id: int, voter: str, value: int) -> Comment:
         if value not in (1, -1):
@@ -321,7 +321,7 @@ class CommentService:
         return comment, self.stories.get(comment.story_id)
 
 
-def _delta(before: CommentStatus, after: CommentStatus) -> int:
+def published_delta(before: CommentStatus, after: CommentStatus) -> int:
     """Change in a story's published count when a comment moves between statuses."""
     return int(after is CommentStatus.PUBLISHED) - int(before is CommentStatus.PUBLISHED)
 

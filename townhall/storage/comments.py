@@ -145,6 +145,24 @@ class CommentRepo:
         query = query.order_by(comments.c.id.desc()).limit(limit)
         return [row[0] for row in self.c.execute(query)][::-1]
 
+    def ids(
+        self, *, site_id: str | None = None, story_id: int | None = None, status: CommentStatus | None = None
+    ) -> list[int]:
+        query = select(comments.c.id).order_by(comments.c.id)
+        if site_id is not None:
+            query = query.where(comments.c.site_id == site_id)
+        if story_id is not None:
+            query = query.where(comments.c.story_id == story_id)
+        if status is not None:
+            query = query.where(comments.c.status == status.value)
+        return [row[0] for row in self.c.execute(query)]
+
+    def decided_by_moderator(self, comment_id: int) -> bool:
+        query = select(comment_events.c.id).where(
+            comment_events.c.comment_id == comment_id, comment_events.c.actor_kind == ActorKind.MODERATOR.value
+        )
+        return self.c.execute(query.limit(1)).first() is not None
+
     def recent_by_author(self, author_id: int, since: datetime) -> int:
         query = select(comments.c.id).where(comments.c.author_id == author_id, comments.c.created_at >= since)
         return len(self.c.execute(query).all())

@@ -1,0 +1,84 @@
+"""`townhall moderate score | rescore`: the models in batch, with a progress bar on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import IO
+
+import click
+from tqdm import tqdm
+
+from townhall.cli import Context, pass_context
+from townhall.types import CommentStatus, ModerationMode
+
+
+@click.group()
+def moderate() -> None:
+    """Score comments with the local moderation models."""
+
+
+def _word_file(path: Path | None) -> tuple[str, ...]:
+    if path is None:
+        return ()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@moderate.command("score")
+@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), default="-", show_default=True,
+              help="JSONL comments ('-' = stdin)")  # fmt: skip
+@click.option("--output", "output_file", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
+              help="JSONL verdicts ('-' = stdout)")  # fmt: skip
+@click.option("--mode", type=click.Choice(["post", "pre"]), default="post", show_default=True)
+@click.option("--banned", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Banned words, one a line")
+@click.option("--suspect", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Suspect words, one a line")
+@click.option("--quiet", is_flag=True, help="No progress bar")
+def score(input_file: IO[str], output_file: IO[str], mode: str, banned: Path | None, suspect: Path | None,
+          quiet: bool) -> None:  # fmt: skip
+    """Score JSONL comments: one verdict line per input line; bad lines are reported on stderr."""
+    from townhall.models import SiteSettings  # noqa: PLC0415 - models load only for this command
+    from townhall.moderation.batch import BatchScorer  # noqa: PLC0415
+    from townhall.moderation.pipeline import Models  # noqa: PLC0415
+
+    settings = SiteSettings(moderation_mode=ModerationMode(mode), banned_words=_word_file(banned),
+                            suspect_words=_word_file(suspect))  # fmt: skip
+    scorer = BatchScorer(Models.load(threads=2), settings)
+    bad = 0
+    progress = tqdm(desc="scoring", unit=" comments", file=sys.stderr, disable=quiet)
+    for number, output, error in scorer.run(input_file):
+        if error is not None:
+            bad += 1
+            click.echo(f"line {number}: {error}", err=True)
+        else:
+            output_file.write(json.dumps(output, ensure_ascii=False) + "\n")
+        progress.update(1)
+    progress.close()
+    if bad:
+        click.echo(f"{bad} line(s) could not be scored", err=True)
+
+
+@moderate.command("rescore")
+@click.option("--site", "site_id", help="Only this site's comments")
+@click.option("--story", "story_id", type=int, help="Only this story's comments")
+@click.option("--status", type=click.Choice([s.value for s in CommentStatus]), help="Only comments in this status")
+@click.option("--apply", is_flag=True, help="Also move comments no moderator has decided on (default: verdicts only)")
+@pass_context
+def rescore(ctx: Context, site_id: str | None, story_id: int | None, status: str | None, apply: bool) -> None:
+    """Re-assess stored comments, e.g. after an import or a model update."""
+    from townhall.moderation import build_moderator  # noqa: PLC0415
+    from townhall.services.rescore import Rescorer  # noqa: PLC0415
+
+    settings = ctx.settings()
+    storage = ctx.storage(settings)
+    rescorer = Rescorer(storage, build_moderator(storage))
+    targets = rescorer.targets(site_id, story_id, CommentStatus(status) if status else None)
+    moved = 0
+    for comment_id in tqdm(targets, desc="rescoring", unit=" comments", file=sys.stderr):
+        result = rescorer.rescore(comment_id, apply=apply)
+        moved += result.before is not result.after
+    click.echo(f"rescored {len(targets)} comment(s); {moved} changed status")
+
+
+COMMANDS = [moderate]
