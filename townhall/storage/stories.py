@@ -16,8 +16,9 @@ _STORY_COLUMNS = [c for c in stories.c if c.name != "representation"]
 
 
 class StoryRepo:
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, touched: set[int] | None = None):
         self.c = connection
+        self.touched = touched if touched is not None else set()
 
     def get(self, story_id: int) -> Story | None:
         row = self.c.execute(select(*_STORY_COLUMNS).where(stories.c.id == story_id)).mappings().first()
@@ -37,12 +38,14 @@ class StoryRepo:
 
     def update(self, story_id: int, **values: Any) -> None:
         """Change a story's fields and its version, so cached thread pages go stale."""
+        self.touched.add(story_id)
         self.c.execute(
             update(stories).where(stories.c.id == story_id).values(version=stories.c.version + 1, **values)
         )
 
     def touch(self, story_id: int, count_delta: int = 0) -> None:
         """A comment under this story changed: bump the version, adjust the published count."""
+        self.touched.add(story_id)
         self.c.execute(
             update(stories)
             .where(stories.c.id == story_id)
@@ -50,6 +53,7 @@ class StoryRepo:
         )
 
     def recount(self, story_id: int) -> None:
+        self.touched.add(story_id)
         published = (
             select(func.count())
             .select_from(comments)
