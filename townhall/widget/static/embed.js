@@ -1,1 +1,500 @@
-/* placeholder until the widget lands */
+/*! Townhall reader widget: hand-written, no dependencies, no third-party requests.
+Options on the script tag: data-townhall-site, -url, -target (selector), -sso-token, -sort (newest|oldest|best),
+-theme (light|dark|auto, default light). [data-townhall-count-url] elements get the comment count as text.
+JS: Townhall.mount(element, {url, sort, theme, sso}), Townhall.counts().
+Hooks: section.townhall[data-theme] h2.th-count select.th-sort .th-status(polite) .th-alert[role=alert] .th-closed
+button.th-more; .th-compose>form.th-form: textarea[name=body] input[name=author_name|author_email|website(honeypot)]
+button[type=submit] p.th-error[data-field]; form.th-form.th-reply-form|.th-edit-form button.th-cancel;
+li.th-item>article.th-comment[data-id][data-depth](.th-featured .th-own .th-is-held .th-deleted)+ol.th-replies;
+in it .th-author .th-badge .th-pick time.th-time .th-edited .th-body .th-held .th-msg, button.th-up|th-down
+([aria-pressed] .th-n) .th-reply .th-edit .th-delete .th-report; form.th-report-form select[name=reason] input[name=note].
+localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:votes:<site>. */
+(() => {
+  'use strict';
+  const D = document, W = window, script = D.currentScript || D.querySelector('script[data-townhall-site]');
+  if (!script || W.Townhall) return;
+  const opt = script.dataset, SITE = opt.townhallSite, BASE = new URL('.', script.src), API = BASE + 'api/v1/';
+  const SORTS = {newest: 'Newest', oldest: 'Oldest', best: 'Best'};
+  const REASONS = {spam: 'Spam', abuse: 'Abuse', off_topic: 'Off-topic', misinformation: 'Misinformation', other: 'Other'};
+  const mem = {};
+  let seq = 0;
+
+  // localStorage, or memory for this page where it is blocked.
+  function raw(k, v) {
+    try {
+      if (v === undefined) return localStorage.getItem(k) || mem[k];
+      localStorage.setItem(k, v);
+    } catch (e) { if (v === undefined) return mem[k]; }
+    return (mem[k] = v);
+  }
+  const load = k => { try { return JSON.parse(raw(k)) || {}; } catch (e) { return {}; } };
+  const save = (k, v) => raw(k, JSON.stringify(v));
+  const cap = s => s[0].toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? '' : '.');
+  const focus = el => el && el.focus();
+
+  // h('p.th-msg', {hidden: true}, 'text', node): text always becomes text nodes, never HTML.
+  function h(sel, props, ...kids) {
+    const [tag, cls] = sel.split('.'), e = D.createElement(tag);
+    if (cls) e.className = cls;
+    for (const k in props) {
+      const v = props[k];
+      if (v == null || v === false) continue;
+      if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    e.append(...kids.flat().filter(c => c != null && c !== false));
+    return e;
+  }
+  const button = (cls, text, onclick, more) => h('button.' + cls, {type: 'button', text, onclick, ...more});
+
+  // A labelled control, with its error line (p.th-error[data-field]) last and an optional hint.
+  function field(name, label, input, hint) {
+    const id = input.id = 'th' + ++seq;
+    input.name = name;
+    const err = h('p.th-error', {'data-field': name, id: id + 'e', hidden: true});
+    input.setAttribute('aria-describedby', err.id + (hint ? ' ' + (hint.id = id + 'h') : ''));
+    return h('div.th-field', {}, h('label', {for: id}, label), input, hint, err);
+  }
+
+  function reader() {
+    let t = raw('townhall:reader');
+    if (!t || t.length < 16) {
+      const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      t = raw('townhall:reader', Array.from(crypto.getRandomValues(new Uint8Array(32)), b => abc[b & 63]).join(''));
+    }
+    return t;
+  }
+
+  async function call(method, path, body, headers = {}) {
+    if (method !== 'GET') headers['X-Townhall-Reader'] = reader();
+    if (body) headers['Content-Type'] = 'application/json';
+    let res, data = {};
+    try {
+      res = await fetch(API + path, {method, headers, body: body && JSON.stringify(body), credentials: 'omit'});
+      if (res.status === 204) return data;
+      data = await res.json();
+    } catch (e) { /* offline, or not JSON */ }
+    if (res && res.ok) return data;
+    const err = data.error || {};
+    throw Object.assign(new Error(cap(err.message || (res ? `Something went wrong (${res.status}). Please try again`
+      : 'Could not reach the comment server. Please try again'))), {status: res && res.status, code: err.code, fields: err.fields || {}});
+  }
+
+  const rtf = new Intl.RelativeTimeFormat('en', {numeric: 'auto'});
+  const UNITS = {year: 31536e3, month: 2592e3, week: 604800, day: 86400, hour: 3600, minute: 60};
+  function ago(date) {
+    const s = (date - Date.now()) / 1000;
+    for (const u in UNITS) if (Math.abs(s) >= UNITS[u]) return rtf.format(Math.round(s / UNITS[u]), u);
+    return 'just now';
+  }
+
+  // --- one story's thread ----------------------------------------------------------------------
+  function mount(target, o = {}) {
+    const S = {url: o.url, sso: o.sso || null, sort: SORTS[o.sort] ? o.sort : 'newest', total: 0, recs: new Map(),
+      held: [], cfg: {max_depth: 4, max_chars: 5000, edit_window_minutes: 15}};
+    const OWN = 'townhall:own:' + SITE, VOTES = 'townhall:votes:' + SITE, own = load(OWN);
+    const saveOwn = () => save(OWN, own);
+    for (const id in own) if (Date.now() - Date.parse(own[id].created) > 5184e6) delete own[id]; // 60 days
+
+    const title = h('h2.th-count', {id: 'th' + ++seq, tabindex: -1, text: 'Comments'});
+    const sort = h('select.th-sort', {onchange() { S.sort = sort.value; refresh(); }},
+      Object.entries(SORTS).map(([v, t]) => h('option', {value: v, text: t})));
+    sort.value = S.sort;
+    const status = h('div.th-status', {role: 'status', 'aria-live': 'polite'});
+    const alertBox = h('div.th-alert', {role: 'alert'});
+    const compose = h('div.th-compose');
+    const list = h('ol.th-list', {'aria-labelledby': title.id}, h('li.th-loading', {text: 'Loading comments…'}));
+    const more = button('th-more', 'Load more comments', loadMore, {hidden: true});
+    target.replaceChildren(h('section.townhall', {'aria-labelledby': title.id,
+      'data-theme': /^(dark|auto)$/.test(o.theme) ? o.theme : 'light'},
+    h('div.th-head', {}, title, h('label.th-sortbox', {}, 'Sort by ', sort)), status, alertBox, compose, list, more));
+
+    const say = text => {
+      status.textContent = '';
+      setTimeout(() => { status.textContent = text; }, 60);
+    };
+    function setTotal(n) {
+      S.total = Math.max(0, n);
+      title.textContent = S.total ? `${S.total} comment${S.total === 1 ? '' : 's'}` : 'Comments';
+    }
+    const editLeft = c => own[c.id] && !own[c.id].over && !S.closed && c.status !== 'deleted' // ms left to edit or delete
+      ? Date.parse(c.created_at) + S.cfg.edit_window_minutes * 6e4 - Date.now() : 0;
+
+    // rec = {c: comment, li, el: article, body, bar: actions, msg, slot: inline panel, ol: replies}
+    function draw(rec) {
+      const c = rec.c, a = c.author || {}, mine = own[c.id], st = c.status, made = new Date(c.created_at);
+      const el = h(`article.th-comment${c.featured ? ' th-featured' : ''}${mine ? ' th-own' : ''}${
+        st === 'held' ? ' th-is-held' : ''}${st === 'deleted' ? ' th-deleted' : ''}`,
+      {'data-id': c.id, 'data-depth': c.depth, tabindex: -1});
+      rec.msg = h('p.th-msg', {hidden: true});
+      rec.slot = h('div.th-slot');
+      if (st === 'deleted') el.append(h('p.th-body th-gone', {text: 'This comment was deleted.'}));
+      else {
+        const name = a.name || 'Anonymous';
+        rec.body = h('div.th-body');
+        rec.body.innerHTML = c.html; // sanitised by the server: the only HTML this widget renders
+        el.append(h('div.th-meta', {},
+          h('span.th-avatar', {'aria-hidden': 'true', text: [...name][0].toUpperCase()}),
+          h('span.th-author', {text: name}),
+          a.badge && h('span.th-badge', {text: a.badge}),
+          c.featured && h('span.th-pick', {text: 'Staff pick'}),
+          h('time.th-time', {datetime: c.created_at, title: made.toLocaleString(), text: ago(made)}),
+          c.edited_at && h('span.th-edited', {title: 'Edited ' + new Date(c.edited_at).toLocaleString(), text: 'edited'})),
+        rec.body);
+        if (st === 'held' || st === 'rejected') {
+          el.append(h('p.th-held', {}, h('strong', {text: st === 'held' ? 'Awaiting moderation' : 'Not published'}), ' ',
+            (mine && mine.msg) || (st === 'held' ? 'Only you can see it until a moderator approves it.'
+              : 'A moderator did not approve it.')));
+        }
+      }
+      el.append(rec.bar = actions(rec), rec.msg, rec.slot);
+      if (rec.el) rec.el.replaceWith(el);
+      return (rec.el = el);
+    }
+
+    function actions(rec) {
+      const c = rec.c, pub = c.status === 'published', open = pub && !S.closed, bar = h('div.th-actions');
+      const voted = load(VOTES)[c.id];
+      const panel = (cls, text, kind) => button(cls, text, ev => toggle(rec, kind, ev.currentTarget),
+        {'aria-expanded': 'false'});
+      for (const v of pub ? [1, -1] : []) {
+        bar.append(open ? button(v > 0 ? 'th-up' : 'th-down', null, () => vote(rec, v),
+          {'aria-pressed': String(voted === v)}) : h('span.th-score'));
+        bar.lastChild.append(h('span', {'aria-hidden': 'true', text: v > 0 ? '▲' : '▼'}),
+          h('span.th-vh', {text: v > 0 ? 'Vote up' : 'Vote down'}), ' ', h('span.th-n', {text: v > 0 ? c.upvotes : c.downvotes}));
+      }
+      if (open && c.depth < S.cfg.max_depth) bar.append(panel('th-reply', 'Reply', 'reply'));
+      const left = editLeft(c);
+      if (left > 0) {
+        bar.append(panel('th-edit', 'Edit', 'edit'), button('th-delete', 'Delete', () => remove(rec)));
+        clearTimeout(rec.timer);
+        rec.timer = setTimeout(() => redoBar(rec), left);
+      }
+      if (pub) bar.append(panel('th-report', 'Report', 'report'));
+      return bar;
+    }
+    const redoBar = rec => rec.bar.replaceWith(rec.bar = actions(rec));
+
+    function note(rec, text, bad) {
+      Object.assign(rec.msg, {textContent: text, className: 'th-msg' + (bad ? ' th-bad' : ''), hidden: false});
+      say(text);
+    }
+    function failed(rec, e) {
+      if (e.code === 'comments_closed') return closeStory();
+      if (e.code === 'edit_window_over') {
+        own[rec.c.id].over = 1;
+        saveOwn();
+        rec.slot.textContent = '';
+        if (rec.body) rec.body.hidden = false;
+        redoBar(rec);
+      }
+      note(rec, e.message, true);
+    }
+
+    function place(c, top) {
+      if (S.recs.has(c.id)) return null;
+      const rec = {c, ol: h('ol.th-replies')}, parent = S.recs.get(c.parent_id);
+      S.recs.set(c.id, rec);
+      rec.li = h('li.th-item', {}, draw(rec), rec.ol);
+      // New top-level comments go first, below the pinned staff picks.
+      const before = top && !parent && [...list.children].find(li => !li.firstChild.matches('.th-featured'));
+      (parent ? parent.ol : list).insertBefore(rec.li, before || null);
+      (c.replies || []).forEach(r => place(r));
+      return rec;
+    }
+
+    async function fetchPage(next) {
+      const q = new URLSearchParams({site: SITE, url: S.url, sort: S.sort});
+      if (next) q.set('cursor', S.cursor);
+      const [data] = await Promise.all([call('GET', 'threads?' + q), config]);
+      if (!next) {
+        list.textContent = '';
+        S.recs.clear();
+      }
+      if (data.story.closed) closeStory(true);
+      const size = S.recs.size, first = data.comments.map(c => place(c)).find(Boolean);
+      if (!next) S.held.forEach(c => place(c, true));
+      S.cursor = data.next_cursor;
+      more.hidden = !S.cursor;
+      setTotal(data.total);
+      return {first, n: S.recs.size - size};
+    }
+
+    async function refresh() {
+      alertBox.textContent = '';
+      try {
+        await fetchPage();
+        if (!started) {
+          started = true;
+          if (!S.closed) compose.append(form());
+          ownHeld();
+        }
+      } catch (e) {
+        list.textContent = '';
+        alertBox.textContent = e.message.replace(/\.$/, ': the comments could not be loaded.');
+      }
+    }
+
+    async function loadMore() {
+      more.disabled = true;
+      more.textContent = 'Loading…';
+      try {
+        const {first, n} = await fetchPage(true);
+        say(`${n} more comment${n === 1 ? '' : 's'} loaded`);
+        focus(first ? first.el : title);
+      } catch (e) { alertBox.textContent = e.message; }
+      more.disabled = false;
+      more.textContent = 'Load more comments';
+    }
+
+    // One's own held comments are not in the thread: fetch them with their edit tokens.
+    async function ownHeld() {
+      await Promise.all(Object.keys(own).map(async id => {
+        const r = own[id];
+        if (r.url !== S.url || r.status !== 'held') return;
+        try {
+          const {comment: c} = await call('GET', 'comments/' + id, null, {'X-Townhall-Edit-Token': r.token});
+          r.status = c.status;
+          if (c.status === 'held') S.held.push(c);
+          else delete r.msg;
+        } catch (e) { if (e.status === 404 || e.status === 401) delete own[id]; }
+      }));
+      saveOwn();
+      S.held.forEach(c => place(c, true));
+    }
+
+    function closeStory(quiet) {
+      if (!S.closed) {
+        S.closed = true;
+        compose.replaceChildren(h('p.th-closed', {text: 'Comments are closed.'}));
+        for (const rec of S.recs.values()) {
+          rec.slot.textContent = '';
+          if (rec.body) rec.body.hidden = false;
+          redoBar(rec);
+        }
+        setTotal(S.total);
+      }
+      if (!quiet) say('Comments are closed.');
+    }
+
+    // Inline panels under a comment (reply, edit, report), one at a time; Escape closes them.
+    function toggle(rec, kind, opener) {
+      const was = rec.slot.firstChild, same = was && was.dataset.kind === kind;
+      const close = back => {
+        rec.slot.textContent = '';
+        rec.bar.querySelectorAll('[aria-expanded]').forEach(b => b.setAttribute('aria-expanded', 'false'));
+        if (rec.body) rec.body.hidden = false;
+        if (back) focus(opener.isConnected ? opener : rec.el);
+      };
+      close(same);
+      if (same) return;
+      const panel = kind === 'report' ? reportForm(rec, close) : form(kind, rec, close);
+      panel.dataset.kind = kind;
+      panel.addEventListener('keydown', ev => {
+        if (ev.key === 'Escape') {
+          ev.preventDefault();
+          close(true);
+        }
+      });
+      opener.setAttribute('aria-expanded', 'true');
+      if (kind === 'edit') rec.body.hidden = true;
+      rec.slot.append(panel);
+      focus(panel.querySelector('textarea,select'));
+    }
+
+    function form(kind, rec, close) {
+      const edit = kind === 'edit', guest = !S.sso && !edit, me = load('townhall:author');
+      const body = h('textarea', {rows: 4, maxlength: S.cfg.max_chars});
+      const name = guest && h('input', {type: 'text', autocomplete: 'name', maxlength: 80, value: me.name || ''});
+      const email = guest && h('input', {type: 'email', autocomplete: 'email', maxlength: 320, value: me.email || ''});
+      const trap = h('input', {type: 'text', name: 'website', id: 'th' + ++seq, tabindex: -1, autocomplete: 'off'});
+      const alert = h('div.th-alert', {role: 'alert'});
+      const submit = h('button.th-submit', {type: 'submit', text: edit ? 'Save changes' : rec ? 'Post reply' : 'Post comment'});
+      const inputs = {body, author_name: name, author_email: email};
+      if (edit) body.value = (own[rec.c.id] || {}).body || rec.body.innerText.trim();
+      const f = h(rec ? `form.th-form th-${kind}-form` : 'form.th-form', {novalidate: true},
+        field('body', edit ? 'Edit your comment' : rec ? `Your reply to ${rec.c.author.name}` : 'Your comment', body,
+          h('p.th-hint', {text: 'Markdown works: *italic*, **bold**, [link](https://…), > quote'})),
+        guest && h('div.th-row', {}, field('author_name', 'Name', name),
+          field('author_email', h('span', {}, 'E-mail ', h('small', {text: '(optional, never shown)'})), email)),
+        !edit && h('div.th-hp', {'aria-hidden': 'true'}, h('label', {for: trap.id, text: 'Website (leave empty)'}), trap),
+        alert, h('div.th-buttons', {}, submit, close && button('th-cancel', 'Cancel', () => close(true))));
+
+      function problems(fields, message) {
+        let first;
+        for (const [k, text] of Object.entries(fields)) {
+          const input = inputs[k];
+          if (!input) continue;
+          Object.assign(input.parentNode.lastChild,
+            {textContent: text === 'required' ? 'This field is required.' : cap(text), hidden: false});
+          input.setAttribute('aria-invalid', 'true');
+          first = first || input;
+        }
+        alert.textContent = message || '';
+        focus(first);
+      }
+
+      f.addEventListener('submit', async ev => {
+        ev.preventDefault();
+        alert.textContent = '';
+        f.querySelectorAll('.th-error').forEach(e => { e.hidden = true; });
+        f.querySelectorAll('[aria-invalid]').forEach(e => e.removeAttribute('aria-invalid'));
+        const text = body.value.trim(), bad = {};
+        if (!text) bad.body = 'Please write your comment first.';
+        if (guest && !name.value.trim()) bad.author_name = 'Please enter your name.';
+        if (bad.body || bad.author_name) return problems(bad);
+        const label = submit.textContent;
+        submit.disabled = true;
+        submit.textContent = edit ? 'Saving…' : 'Posting…';
+        try {
+          if (edit) return await saveEdit(rec, text, close);
+          const who = guest ? {name: name.value.trim(), email: email.value.trim()} : {};
+          const r = await call('POST', 'comments', {site: SITE, url: S.url, body: text, parent_id: rec ? rec.c.id : null,
+            author_name: who.name || null, author_email: who.email || null, sso_token: S.sso, website: trap.value});
+          if (guest) save('townhall:author', who);
+          if (r.status === 'rejected') return (alert.textContent = r.message);
+          const c = r.comment, held = r.status === 'held';
+          own[c.id] = {token: r.edit_token, url: S.url, created: c.created_at, body: text, status: r.status,
+            msg: held ? r.message : undefined};
+          saveOwn();
+          body.value = '';
+          if (close) close();
+          if (held) S.held.push(c);
+          const added = place(c, !rec && S.sort !== 'oldest');
+          setTotal(S.total + !held);
+          say(held ? 'Your comment is awaiting moderation' : 'Comment posted');
+          if (added) {
+            added.el.classList.add('th-new');
+            focus(added.el);
+          }
+        } catch (e) {
+          if (e.code === 'comments_closed' || e.code === 'edit_window_over') failed(rec, e);
+          else problems(e.fields, e.message);
+        } finally {
+          submit.disabled = false;
+          submit.textContent = label;
+        }
+      });
+      return f;
+    }
+
+    async function saveEdit(rec, text, close) {
+      const id = rec.c.id, mine = own[id], was = rec.c.status;
+      const r = await call('PATCH', 'comments/' + id, {body: text}, {'X-Townhall-Edit-Token': mine.token});
+      const st = r.status;
+      Object.assign(mine, {body: text, status: st, msg: st === 'published' ? undefined : r.message});
+      if (st === 'rejected') delete own[id];
+      saveOwn();
+      setTotal(S.total + (st === 'published') - (was === 'published'));
+      close();
+      rec.c = {...r.comment, replies: []};
+      S.held = S.held.filter(x => x.id !== id);
+      if (st === 'held') S.held.push(rec.c);
+      draw(rec);
+      note(rec, st === 'published' ? 'Your changes are saved.' : r.message, st === 'rejected');
+      focus(rec.el);
+    }
+
+    async function remove(rec) {
+      const c = rec.c;
+      if (!W.confirm('Delete your comment? This cannot be undone.')) return;
+      try {
+        await call('DELETE', 'comments/' + c.id, null, {'X-Townhall-Edit-Token': own[c.id].token});
+      } catch (e) { return failed(rec, e); }
+      delete own[c.id];
+      saveOwn();
+      S.held = S.held.filter(x => x.id !== c.id);
+      if (rec.ol.children.length) { // replies stay, under a placeholder
+        rec.c = {...c, status: 'deleted'};
+        focus(draw(rec));
+      } else {
+        rec.li.remove();
+        S.recs.delete(c.id);
+        focus(title);
+      }
+      setTotal(S.total - (c.status === 'published'));
+      say('Your comment was deleted.');
+    }
+
+    async function vote(rec, value) {
+      const votes = load(VOTES), id = rec.c.id, already = 'You have already voted on this comment.';
+      if (votes[id]) return note(rec, already);
+      try {
+        const {comment} = await call('POST', `comments/${id}/votes`, {value});
+        Object.assign(rec.c, comment);
+        save(VOTES, {...votes, [id]: value});
+        [comment.upvotes, comment.downvotes].forEach((n, i) => {
+          const b = rec.bar.children[i];
+          b.setAttribute('aria-pressed', String(value === 1 - 2 * i));
+          b.lastChild.textContent = n;
+        });
+        say(value > 0 ? 'Voted up' : 'Voted down');
+      } catch (e) {
+        if (e.code === 'already_voted') note(rec, already);
+        else failed(rec, e);
+      }
+    }
+
+    function reportForm(rec, close) {
+      const reason = h('select', {}, Object.entries(REASONS).map(([v, t]) => h('option', {value: v, text: t})));
+      const why = h('input', {type: 'text', maxlength: 500});
+      const alert = h('div.th-alert', {role: 'alert'});
+      const send = h('button.th-submit', {type: 'submit', text: 'Send report'});
+      return h('form.th-report-form', {novalidate: true, async onsubmit(ev) {
+        ev.preventDefault();
+        send.disabled = true;
+        try {
+          const r = await call('POST', `comments/${rec.c.id}/reports`, {reason: reason.value, note: why.value.trim()});
+          close(true);
+          note(rec, r.message);
+        } catch (e) {
+          if (e.code !== 'already_reported') return (alert.textContent = e.message);
+          close(true);
+          note(rec, e.message);
+        } finally { send.disabled = false; }
+      }},
+      field('reason', 'Why are you reporting this comment?', reason),
+      field('note', 'Note for the moderators (optional)', why),
+      alert, h('div.th-buttons', {}, send, button('th-cancel', 'Cancel', () => close(true))));
+    }
+
+    // Start: the site's settings and the first page together; then the form and one's own held comments.
+    let started = false;
+    const config = call('GET', `sites/${encodeURIComponent(SITE)}/config`).then(c => Object.assign(S.cfg, c), () => 0);
+    refresh();
+    setInterval(() => list.querySelectorAll('time').forEach(t => { t.textContent = ago(new Date(t.dateTime)); }), 6e4);
+  }
+
+  // --- comment counts on section pages: one request per 200 URLs ---------------------------------
+  function counts() {
+    const els = [...D.querySelectorAll('[data-townhall-count-url]')];
+    const abs = e => new URL(e.dataset.townhallCountUrl, D.baseURI).href;
+    const urls = [...new Set(els.map(abs))];
+    for (let i = 0; i < urls.length; i += 200) {
+      const q = new URLSearchParams([['site', SITE], ...urls.slice(i, i + 200).map(u => ['url', u])]);
+      call('GET', 'counts?' + q).then(d => els.forEach(e => {
+        const n = d.counts[abs(e)];
+        if (n != null) e.textContent = e.dataset.townhallCount = n;
+      }), () => 0);
+    }
+  }
+
+  function start() {
+    if (!D.querySelector('link[data-townhall-css]')) {
+      D.head.append(h('link', {rel: 'stylesheet', href: BASE + 'embed.css', 'data-townhall-css': ''}));
+    }
+    const target = D.querySelector(opt.townhallTarget || '#townhall-comments');
+    const canonical = D.querySelector('link[rel=canonical]');
+    if (target) {
+      mount(target, {url: opt.townhallUrl || (canonical && canonical.href) || location.href.split('#')[0],
+        sort: opt.townhallSort, theme: opt.townhallTheme, sso: opt.townhallSsoToken});
+    }
+    counts();
+  }
+
+  W.Townhall = {mount: (el, o = {}) => mount(el, {...o, url: o.url || location.href.split('#')[0]}), counts};
+  if (!SITE) return;
+  if (D.readyState === 'loading') D.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
