@@ -20,6 +20,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from townhall.api import ApiState, build_api
 from townhall.api.limits import RateLimit
 from townhall.config import Settings
+from townhall.dashboard import build_dashboard
+from townhall.live import make_broker
 from townhall.moderation.verdict import Moderator
 from townhall.services import build_services
 from townhall.services.clock import Clock, utcnow
@@ -83,18 +85,23 @@ def create_app(
     services = build_services(config, storage, resolve_secret(config), moderator=moderator, clock=clock)
     for declared in config.sites:
         services.sites.ensure(declared.id, declared.name, list(declared.origins))
-    state = ApiState(services, writes=RateLimit(config.write_rate_limit))
+    broker = make_broker(config.redis_url)
+    storage.on_change(broker.publish)
+    state = ApiState(services, writes=RateLimit(config.write_rate_limit), broker=broker)
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
     routes: list[BaseRoute] = [Route("/healthz", health), Mount("/api/v1", app=build_api(state))]
+    routes.append(Mount("/admin", app=build_dashboard(services)))
     routes += [_widget_file(name, media_type) for name, media_type in WIDGET_FILES.items()]
     routes += extra_routes or []
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await broker.start()
         yield
+        await broker.stop()
         storage.close()
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=2048)])

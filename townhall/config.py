@@ -35,6 +35,17 @@ class SiteDeclaration(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     origins: tuple[str, ...] = Field(min_length=1, description="Origins allowed to embed this site")
 
+    @field_validator("origins")
+    @classmethod
+    def _real_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        from townhall.errors import Invalid  # noqa: PLC0415 - the services package imports this module
+        from townhall.services.urls import normalise_origin  # noqa: PLC0415
+
+        try:
+            return tuple(normalise_origin(origin) for origin in origins)
+        except Invalid as exc:
+            raise ValueError(exc.message) from exc
+
 
 class Settings(BaseModel):
     """Townhall's settings. Field descriptions are the help text shown by the CLI and docs."""
@@ -51,6 +62,9 @@ class Settings(BaseModel):
     secret_key: SecretStr = Field(
         SecretStr(""),
         description="Secret for sessions and hashing readers' IPs; generated into the data dir when empty",
+    )
+    redis_url: str = Field(
+        "", description="redis://host:port/0 to relay live updates between server processes; empty = one process"
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error")
     fetch_articles: bool = Field(True, description="Fetch a story's page from its allowed origin to read the article")
@@ -102,7 +116,14 @@ def _env_values(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, s
         name = key[len(ENV_PREFIX) :].lower()
         if name not in Settings.model_fields:
             raise ConfigError(f"unknown setting {name!r} (from environment variable {key})")
-        values[name] = json.loads(raw) if name == "sites" else raw
+        if name == "sites":
+            try:
+                values[name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                message = f"setting 'sites' (environment variable {key}): not valid JSON: {exc}"
+                raise ConfigError(message) from exc
+        else:
+            values[name] = raw
         origin[name] = f"environment variable {key}"
     return values, origin
 
@@ -112,9 +133,15 @@ def _file_values(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} does not exist") from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
     # `[[site]]` tables read better in TOML than a `sites` key.
+    if "site" in data and "sites" in data:
+        raise ConfigError(f"setting 'sites' is given twice in {path}: use [[site]] tables only")
     if "site" in data:
         data["sites"] = data.pop("site")
     for name in data:
@@ -142,7 +169,7 @@ def load(
         if value is None:
             continue
         if name not in Settings.model_fields:
-            raise ConfigError(f"unknown setting {name!r}")
+            raise ConfigError(f"unknown setting {name!r} (command line)")
         merged[name] = value
         origin[name] = "command line"
     try:
@@ -165,3 +192,10 @@ def describe() -> list[tuple[str, str, str]]:
         shown = "(secret)" if isinstance(default, SecretStr) else repr(default)
         rows.append((name, shown, field.description or ""))
     return rows
+
+
+def markdown_table() -> str:
+    """The settings reference table in docs/settings.md (`townhall config describe --markdown`)."""
+    lines = ["| setting | default | what it does |", "|---|---|---|"]
+    lines += [f"| `{name}` | `{default}` | {help_text} |" for name, default, help_text in describe()]
+    return "\n".join(lines)

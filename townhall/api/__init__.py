@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from townhall import __version__
 from townhall.api import admin, errors, public
@@ -21,12 +20,12 @@ def build_api(state: ApiState) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
-        default_response_class=ORJSONResponse,
     )
     api.state.townhall = state
     errors.install(api)
     api.include_router(public.router)
     api.include_router(admin.router)
-    api.add_middleware(SiteCors, origins=state.all_origins)
+    # The last added runs first: CORS outermost, so a browser can read even a 413.
     api.add_middleware(BodyLimit, limit=state.services.config.max_body_bytes)
+    api.add_middleware(SiteCors, origins=state.all_origins)
     return api

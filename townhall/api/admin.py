@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 
 from townhall.api import shape
-from townhall.api.schemas import SiteSettingsChange, StoryPush, StorySchedule, StoryState
+from townhall.api.schemas import MAX_ID, SiteSettingsChange, StoryPush, StorySchedule, StoryState
 from townhall.api.state import ApiState, api_state
 from townhall.errors import NotFound, Unauthorized
 from townhall.models import Site, Story
@@ -15,20 +18,40 @@ from townhall.services.sites import apply_settings
 from townhall.services.urls import normalise_origin
 from townhall.types import ActorKind
 
-router = APIRouter(prefix="/admin", tags=["admin"])
 
-State = Annotated[ApiState, Depends(api_state)]
-
-
-def _site(request: Request, state: State) -> Site:
+def _key_site(request: Request) -> Site:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("a valid API key is required")
-    return state.services.sites.site_for_key(key.strip())
+    return api_state(request).services.sites.site_for_key(key.strip())
+
+
+class _KeyFirst(APIRoute):
+    """Check the API key before the body is read: without a valid key, even a malformed body gets 401."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            request.state.key_site = await run_in_threadpool(_key_site, request)
+            return await handler(request)
+
+        return checked
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], route_class=_KeyFirst)
+
+State = Annotated[ApiState, Depends(api_state)]
+
+
+def _site(request: Request) -> Site:
+    site: Site = request.state.key_site
+    return site
 
 
 KeySite = Annotated[Site, Depends(_site)]
+StoryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _story(state: ApiState, site: Site, story_id: int) -> Story:
@@ -39,7 +62,12 @@ def _story(state: ApiState, site: Site, story_id: int) -> Story:
 
 
 def _site_json(site: Site) -> dict[str, Any]:
-    return {"id": site.id, "name": site.name, "origins": list(site.origins), "settings": site.settings.to_dict()}
+    return {
+        "id": site.id,
+        "name": site.name,
+        "origins": list(site.origins),
+        "settings": site.settings.to_dict(),
+    }
 
 
 @router.get("/site", summary="This key's site and its settings")
@@ -74,7 +102,7 @@ def list_stories(
     state: State,
     site: KeySite,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
     now = state.services.comments.clock()
     stories = state.services.stories.list(site.id, limit, offset)
@@ -82,7 +110,9 @@ def list_stories(
 
 
 @router.post("/stories/{story_id}/close", summary="Close a story's comments")
-def close_story(state: State, site: KeySite, story_id: int, data: StoryState | None = None) -> dict[str, Any]:
+def close_story(
+    state: State, site: KeySite, story_id: StoryId, data: StoryState | None = None
+) -> dict[str, Any]:
     _story(state, site, story_id)
     reason = data.reason if data else ""
     story = state.services.stories.close(story_id, ActorKind.PUBLISHER, f"api-key:{site.id}", reason)
@@ -90,7 +120,9 @@ def close_story(state: State, site: KeySite, story_id: int, data: StoryState | N
 
 
 @router.post("/stories/{story_id}/reopen", summary="Reopen a story's comments")
-def reopen_story(state: State, site: KeySite, story_id: int, data: StoryState | None = None) -> dict[str, Any]:
+def reopen_story(
+    state: State, site: KeySite, story_id: StoryId, data: StoryState | None = None
+) -> dict[str, Any]:
     _story(state, site, story_id)
     reason = data.reason if data else ""
     story = state.services.stories.reopen(story_id, ActorKind.PUBLISHER, f"api-key:{site.id}", reason)
@@ -98,7 +130,9 @@ def reopen_story(state: State, site: KeySite, story_id: int, data: StoryState | 
 
 
 @router.put("/stories/{story_id}/closes-at", summary="Set or clear the date a story's comments close")
-def schedule_story(state: State, site: KeySite, story_id: int, data: StorySchedule) -> dict[str, Any]:
+def schedule_story(state: State, site: KeySite, story_id: StoryId, data: StorySchedule) -> dict[str, Any]:
     _story(state, site, story_id)
-    story = state.services.stories.schedule_close(story_id, data.closes_at, ActorKind.PUBLISHER, f"api-key:{site.id}")
+    story = state.services.stories.schedule_close(
+        story_id, data.closes_at, ActorKind.PUBLISHER, f"api-key:{site.id}"
+    )
     return shape.story(story, state.services.comments.clock())

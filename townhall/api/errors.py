@@ -6,10 +6,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException
 
 from townhall import errors
+from townhall.api.shape import FastJSONResponse
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,11 @@ STATUS = {
 }
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> ORJSONResponse:
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> FastJSONResponse:
     body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-    return ORJSONResponse(body, status_code=status)
+    return FastJSONResponse(body, status_code=status)
 
 
 def status_for(exc: errors.TownhallError) -> int:
@@ -42,12 +44,12 @@ def _field_name(loc: tuple[object, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _domain(_request: Request, exc: Exception) -> ORJSONResponse:
+async def _domain(_request: Request, exc: Exception) -> FastJSONResponse:
     assert isinstance(exc, errors.TownhallError)
     return error_response(status_for(exc), exc.code, exc.message, exc.fields)
 
 
-async def _validation(_request: Request, exc: Exception) -> ORJSONResponse:
+async def _validation(_request: Request, exc: Exception) -> FastJSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
@@ -57,16 +59,23 @@ async def _validation(_request: Request, exc: Exception) -> ORJSONResponse:
     return error_response(422, "invalid", f"{first[0]}: {first[1]}", fields)
 
 
-async def _http(_request: Request, exc: Exception) -> ORJSONResponse:
+async def _http(_request: Request, exc: Exception) -> FastJSONResponse:
     assert isinstance(exc, HTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    codes = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+    }
     response = error_response(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
     if exc.headers:
         response.headers.update(exc.headers)
     return response
 
 
-async def _unexpected(_request: Request, exc: Exception) -> ORJSONResponse:
+async def _unexpected(_request: Request, exc: Exception) -> FastJSONResponse:
     log.exception("unexpected error", exc_info=exc)
     return error_response(500, "internal", "something went wrong on our side; it has been logged")
 

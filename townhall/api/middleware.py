@@ -8,13 +8,16 @@ from collections.abc import Callable
 import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ALLOW_HEADERS = "Content-Type, X-Townhall-Reader, X-Townhall-Edit-Token, Authorization, If-None-Match"
 ALLOW_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
 
 
-async def _send_error(send: Send, status: int, code: str, message: str, extra: dict[str, str] | None = None) -> None:
+async def _send_error(
+    send: Send, status: int, code: str, message: str, extra: dict[str, str] | None = None
+) -> None:
     body = orjson.dumps({"error": {"code": code, "message": message, "fields": {}}})
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
@@ -99,14 +102,17 @@ class BodyLimit:
             if incoming["type"] == "http.request":
                 seen += len(incoming.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge()
+                    raise _TooLarge(message)
             return incoming
 
         try:
             await self.app(scope, counted, send)
-        except _TooLarge:
+        except _TooLarge:  # raised where nothing turned it into a response yet
             await _send_error(send, 413, "too_large", message)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body reading passes it on as a 413 instead of a 400."""
+
+    def __init__(self, message: str):
+        super().__init__(413, message)

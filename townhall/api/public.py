@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import StreamingResponse
 
 from townhall.api import shape
-from townhall.api.schemas import EditComment, NewComment, NewReport, NewVote
+from townhall.api.schemas import MAX_ID, EditComment, NewComment, NewReport, NewVote
 from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
+from townhall.errors import NotFound
 from townhall.services.identity import from_sso, guest, keyed_hash
 from townhall.types import SortOrder
 
 router = APIRouter(tags=["public"])
 
 State = Annotated[ApiState, Depends(api_state)]
+LIVE_SECONDS = 600.0
+KEEPALIVE_SECONDS = 20.0
+
 EditToken = Annotated[str, Header(alias="X-Townhall-Edit-Token", min_length=8, max_length=200)]
+CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _check_comment_origin(request: Request, state: ApiState, comment_id: int) -> None:
+    """A browser acting on a comment must be on one of the origins of that comment's site."""
+    if request.headers.get("origin") is None:
+        return
+    comment = state.services.comments.get(comment_id)
+    story = state.services.stories.get(comment.story_id)
+    check_origin(request, state.site(story.site_id))
 
 
 @router.get("/threads", summary="Read one page of a story's comments")
@@ -65,7 +81,7 @@ def counts(
 
 
 @router.post("/comments", status_code=201, summary="Post a comment or a reply")
-def post_comment(request: Request, state: State, data: NewComment) -> ORJSONResponse:
+def post_comment(request: Request, state: State, data: NewComment) -> shape.FastJSONResponse:
     services = state.services
     the_site = state.site(data.site)
     check_origin(request, the_site)
@@ -93,33 +109,39 @@ def post_comment(request: Request, state: State, data: NewComment) -> ORJSONResp
         "status": posted.comment.status.value,
         "message": posted.message,
     }
-    return ORJSONResponse(body, status_code=201)
+    return shape.FastJSONResponse(body, status_code=201)
 
 
 @router.get("/comments/{comment_id}", summary="Read your own comment (held ones too) with its edit token")
-def own_comment(state: State, comment_id: int, edit_token: EditToken) -> dict[str, Any]:
+def own_comment(
+    request: Request, state: State, comment_id: CommentId, edit_token: EditToken
+) -> dict[str, Any]:
+    _check_comment_origin(request, state, comment_id)
     comment = state.services.comments.own(comment_id, edit_token)
     return {"comment": shape.comment(comment)}
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your comment within the edit window")
 def edit_comment(
-    request: Request, state: State, comment_id: int, edit_token: EditToken, data: EditComment
+    request: Request, state: State, comment_id: CommentId, edit_token: EditToken, data: EditComment
 ) -> dict[str, Any]:
+    _check_comment_origin(request, state, comment_id)
     state.writes.check(client_ip(request, state.services.config.trust_proxy))
     posted = state.services.comments.edit(comment_id, edit_token, data.body)
     return {"comment": shape.comment(posted.comment), "status": posted.comment.status.value, "message": posted.message}
 
 
 @router.delete("/comments/{comment_id}", status_code=204, summary="Delete your comment within the edit window")
-def delete_comment(state: State, comment_id: int, edit_token: EditToken) -> Response:
+def delete_comment(request: Request, state: State, comment_id: CommentId, edit_token: EditToken) -> Response:
+    _check_comment_origin(request, state, comment_id)
     state.services.comments.delete(comment_id, edit_token)
     return Response(status_code=204)
 
 
 @router.post("/comments/{comment_id}/votes", summary="Vote a comment up or down, once per reader")
-def vote(request: Request, state: State, comment_id: int, data: NewVote) -> dict[str, Any]:
+def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -> dict[str, Any]:
     services = state.services
+    _check_comment_origin(request, state, comment_id)
     voter = reader_key(request, services.secret)
     assert voter is not None
     state.writes.check(client_ip(request, services.config.trust_proxy))
@@ -128,8 +150,9 @@ def vote(request: Request, state: State, comment_id: int, data: NewVote) -> dict
 
 
 @router.post("/comments/{comment_id}/reports", status_code=202, summary="Report a comment to the moderators")
-def report(request: Request, state: State, comment_id: int, data: NewReport) -> dict[str, Any]:
+def report(request: Request, state: State, comment_id: CommentId, data: NewReport) -> dict[str, Any]:
     services = state.services
+    _check_comment_origin(request, state, comment_id)
     reporter = reader_key(request, services.secret)
     assert reporter is not None
     state.writes.check(client_ip(request, services.config.trust_proxy))
@@ -150,3 +173,35 @@ async def widget_config(request: Request, state: State, site_id: str) -> dict[st
         "sso": bool(site.sso_secret),
         "page_size": state.services.config.page_size,
     }
+
+
+@router.get("/threads/live", summary="Server-sent events: the story's thread changed", response_class=Response)
+async def live(
+    request: Request,
+    state: State,
+    site: Annotated[str, Query(min_length=1, max_length=63)],
+    url: Annotated[str, Query(min_length=1, max_length=2048)],
+) -> StreamingResponse:
+    """An `event: changed` each time a comment under the story is added, edited or moderated."""
+    the_site = await run_in_threadpool(state.site, site)
+    check_origin(request, the_site)
+    story = await run_in_threadpool(state.services.stories.find, the_site, url)
+    if story is None:
+        raise NotFound("no comments on this story yet", code="unknown_story")
+
+    async def events() -> AsyncIterator[str]:
+        yield "retry: 5000\n\n"
+        loop = asyncio.get_running_loop()
+        # Connections end after a while; EventSource reconnects by itself.
+        deadline = loop.time() + LIVE_SECONDS
+        async with state.broker.listen(story.id) as queue:
+            while loop.time() < deadline and not await request.is_disconnected():
+                try:
+                    await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"event: changed\ndata: {story.id}\n\n"
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

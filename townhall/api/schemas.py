@@ -3,20 +3,45 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger one would fail in the database, not here
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+
+
+def _check_text(value: Any) -> None:
+    """PostgreSQL cannot store NUL characters, so no string anywhere in a body may hold one."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*")
+    @classmethod
+    def _storable_text(cls, value: Any, _info: ValidationInfo) -> Any:
+        _check_text(value)
+        return value
+
 
 class NewComment(_Body):
     site: str = Field(min_length=1, max_length=63, description="Site id from the embed snippet")
-    url: str = Field(min_length=1, max_length=2048, description="The story's page URL (canonical if it has one)")
+    url: str = Field(
+        min_length=1, max_length=2048, description="The story's page URL (canonical if it has one)"
+    )
     body: str = Field(min_length=1, max_length=100_000, description="Markdown")
-    parent_id: int | None = Field(None, ge=1, description="The comment this one replies to")
+    parent_id: Id | None = Field(None, description="The comment this one replies to")
     author_name: str | None = Field(None, max_length=500, description="Required for guests")
     author_email: str | None = Field(None, max_length=320, description="Optional, never shown")
     sso_token: str | None = Field(None, max_length=4096, description="Publisher-signed HS256 token")
@@ -29,6 +54,13 @@ class EditComment(_Body):
 
 class NewVote(_Body):
     value: Literal[1, -1]
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        if type(value) is not int:  # Literal[1, -1] alone would take true and 1.0
+            raise ValueError("must be 1 or -1")
+        return value
 
 
 class NewReport(_Body):
@@ -60,9 +92,9 @@ class SiteSettingsChange(_Body):
     banned_words: list[str] | None = None
     suspect_words: list[str] | None = None
     links_allowlist: list[str] | None = None
-    auto_close_days: int | None = Field(None, ge=0, le=3650)
-    edit_window_minutes: int | None = Field(None, ge=0, le=1440)
-    trusted_after_approved: int | None = Field(None, ge=0, le=1000)
+    auto_close_days: int | None = Field(None, strict=True, ge=0, le=3650)
+    edit_window_minutes: int | None = Field(None, strict=True, ge=0, le=1440)
+    trusted_after_approved: int | None = Field(None, strict=True, ge=0, le=1000)
 
     def changes(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump(exclude_unset=True).items() if k != "origins"}

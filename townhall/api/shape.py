@@ -5,9 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
+from starlette.responses import JSONResponse
+
 from townhall.api.schemas import iso
 from townhall.models import Comment, Story, ThreadPage
 from townhall.types import CommentStatus
+
+
+class FastJSONResponse(JSONResponse):
+    """JSON rendered with orjson (FastAPI's own ORJSONResponse is deprecated)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def comment(c: Comment) -> dict[str, Any]:
@@ -19,7 +29,12 @@ def comment(c: Comment) -> dict[str, Any]:
         "status": c.status.value,
         "author": None
         if deleted
-        else {"name": c.author.name, "avatar": c.author.avatar, "badge": c.author.badge, "kind": c.author.kind.value},
+        else {
+            "name": c.author.name,
+            "avatar": c.author.avatar,
+            "badge": c.author.badge,
+            "kind": c.author.kind.value,
+        },
         "html": "" if deleted else c.html,
         "created_at": iso(c.created_at),
         "edited_at": iso(c.edited_at),

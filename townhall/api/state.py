@@ -11,6 +11,7 @@ from fastapi import Request
 
 from townhall.api.limits import RateLimit
 from townhall.errors import Forbidden, Invalid
+from townhall.live import MemoryBroker
 from townhall.models import Site
 from townhall.services import Services
 from townhall.services.identity import keyed_hash
@@ -45,6 +46,7 @@ class ApiState:
     services: Services
     pages: PageCache = field(default_factory=PageCache)
     writes: RateLimit = field(default_factory=RateLimit)
+    broker: MemoryBroker = field(default_factory=MemoryBroker)
     _sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
 
     def site(self, site_id: str) -> Site:

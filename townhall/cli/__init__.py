@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from townhall import __version__
 from townhall.config import ConfigError, Settings, load
@@ -53,6 +54,8 @@ class DomainErrors(click.Group):
             return super().invoke(ctx)
         except TownhallError as exc:
             raise click.ClickException(exc.message) from exc
+        except OperationalError as exc:
+            raise click.ClickException(f"cannot use the database: {exc.orig}") from exc
 
 
 @click.group(cls=DomainErrors)
@@ -66,9 +69,9 @@ def main(ctx: click.Context, config_path: Path | None, database_url: str | None)
 
 
 def _register() -> None:
-    from townhall.cli import demo, moderation, serve, sites  # noqa: PLC0415
+    from townhall.cli import demo, moderation, serve, sites, users  # noqa: PLC0415
 
-    for module in (serve, demo, sites, moderation):
+    for module in (serve, demo, sites, moderation, users):
         for command in module.COMMANDS:
             main.add_command(command)
 

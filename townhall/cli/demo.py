@@ -10,6 +10,10 @@ import uvicorn
 
 from townhall.cli import Context, pass_context
 
+# The demo's dashboard account; the database is thrown away with the demo, so a fixed password is fine.
+DEMO_ADMIN = "admin"
+DEMO_PASSWORD = "townhall-demo"  # noqa: S105
+
 
 @click.command()
 @click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1")
@@ -40,7 +44,9 @@ def demo(ctx: Context, port: int, data_dir: Path | None, no_models: bool) -> Non
     app = create_app(settings, storage=storage, extra_routes=site.routes("demo", base_url))
     services = app.state.services
     content.seed(services, services.sites.get("demo"), base_url)
+    services.accounts.add(DEMO_ADMIN, "admin", DEMO_PASSWORD)
     click.echo(f"Townhall demo: open {base_url}/  (data in {data_dir}; Ctrl-C to stop)")
+    click.echo(f"Dashboard: {base_url}/admin/  (sign in as {DEMO_ADMIN}, password {DEMO_PASSWORD})")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 

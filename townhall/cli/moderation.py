@@ -31,7 +31,8 @@ def _word_file(path: Path | None) -> tuple[str, ...]:
               help="JSONL comments ('-' = stdin)")  # fmt: skip
 @click.option("--output", "output_file", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
               help="JSONL verdicts ('-' = stdout)")  # fmt: skip
-@click.option("--mode", type=click.Choice(["post", "pre"]), default="post", show_default=True)
+@click.option("--mode", type=click.Choice(["post", "pre"]), default="post", show_default=True,
+              help="post: publish unless a signal objects; pre: hold everything not rejected")
 @click.option("--banned", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Banned words, one a line")
 @click.option("--suspect", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Suspect words, one a line")
 @click.option("--quiet", is_flag=True, help="No progress bar")

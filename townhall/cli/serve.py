@@ -9,7 +9,7 @@ import click
 import uvicorn
 
 from townhall.cli import Context, pass_context
-from townhall.config import describe
+from townhall.config import describe, markdown_table
 
 SERVE_ENV = "_TOWNHALL_SERVE"  # hands the CLI's settings to worker processes
 
@@ -30,13 +30,19 @@ def app_from_environment():  # type: ignore[no-untyped-def]
 @pass_context
 def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the comment server."""
-    from townhall.app import ConfigurationProblem, create_app  # noqa: PLC0415
+    from townhall.app import ConfigurationProblem, create_app, resolve_secret  # noqa: PLC0415
 
     settings = ctx.settings(host=host, port=port, workers=workers)
     storage = ctx.storage(settings)
     storage.close()
+    # Fail before announcing anything (and once, not in every worker).
+    try:
+        resolve_secret(settings)
+        app = create_app(settings) if settings.workers == 1 else None
+    except ConfigurationProblem as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Townhall on http://{settings.host}:{settings.port} ({settings.database_url.split('://')[0]})")
-    if settings.workers > 1:
+    if app is None:
         overrides = {**ctx.overrides, "host": host, "port": port, "workers": workers}
         config_path = str(ctx.config_path) if ctx.config_path else None
         os.environ[SERVE_ENV] = json.dumps({"config": config_path, "overrides": overrides})
@@ -49,10 +55,6 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             log_level=settings.log_level,
         )
         return
-    try:
-        app = create_app(settings)
-    except ConfigurationProblem as exc:
-        raise click.ClickException(str(exc)) from exc
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
@@ -83,8 +85,12 @@ def config_show(ctx: Context) -> None:
 
 
 @config.command("describe")
-def config_describe() -> None:
+@click.option("--markdown", is_flag=True, help="Print the table used in docs/settings.md")
+def config_describe(markdown: bool) -> None:
     """List every setting with its default and help."""
+    if markdown:
+        click.echo(markdown_table())
+        return
     for name, default, help_text in describe():
         click.echo(f"{name} (default {default}): {help_text}")
 

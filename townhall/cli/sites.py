@@ -9,6 +9,9 @@ import click
 from townhall.cli import Context, pass_context
 from townhall.types import ActorKind
 
+# Ids are INTEGER columns; a bigger number would be a database error, not a one-line message.
+ID = click.IntRange(1, 2**31 - 1)
+
 
 @click.group()
 def site() -> None:
@@ -18,7 +21,9 @@ def site() -> None:
 @site.command("add")
 @click.argument("site_id")
 @click.option("--name", required=True, help="The site's display name")
-@click.option("--origin", "origins", multiple=True, required=True, help="Allowed origin, e.g. https://news.example")
+@click.option(
+    "--origin", "origins", multiple=True, required=True, help="Allowed origin, e.g. https://news.example"
+)
 @pass_context
 def site_add(ctx: Context, site_id: str, name: str, origins: tuple[str, ...]) -> None:
     """Add a site that may embed comments from the given origins."""
@@ -40,8 +45,8 @@ def site_list(ctx: Context) -> None:
 def site_show(ctx: Context, site_id: str) -> None:
     """Show a site's origins and settings as JSON."""
     s = ctx.services().sites.get(site_id)
-    click.echo(json.dumps({"id": s.id, "name": s.name, "origins": list(s.origins), "settings": s.settings.to_dict()},
-                          indent=2))  # fmt: skip
+    shown = {"id": s.id, "name": s.name, "origins": list(s.origins), "settings": s.settings.to_dict()}
+    click.echo(json.dumps(shown, indent=2))
 
 
 @site.command("origins")
@@ -103,7 +108,7 @@ def key_list(ctx: Context, site_id: str) -> None:
 
 @key.command("revoke")
 @click.argument("site_id")
-@click.argument("key_id", type=int)
+@click.argument("key_id", type=ID)
 @pass_context
 def key_revoke(ctx: Context, site_id: str, key_id: int) -> None:
     """Revoke a key."""
@@ -122,6 +127,8 @@ def story() -> None:
 def story_list(ctx: Context, site_id: str | None) -> None:
     """List stories, newest first."""
     services = ctx.services()
+    if site_id is not None:
+        services.sites.get(site_id)  # an unknown site is an error, not an empty list
     now = services.comments.clock()
     for s in services.stories.list(site_id):
         state = "closed" if s.is_closed(now) else "open"
@@ -129,7 +136,7 @@ def story_list(ctx: Context, site_id: str | None) -> None:
 
 
 @story.command("close")
-@click.argument("story_id", type=int)
+@click.argument("story_id", type=ID)
 @click.option("--reason", default="", help="Kept in the story's history")
 @pass_context
 def story_close(ctx: Context, story_id: int, reason: str) -> None:
@@ -139,7 +146,7 @@ def story_close(ctx: Context, story_id: int, reason: str) -> None:
 
 
 @story.command("reopen")
-@click.argument("story_id", type=int)
+@click.argument("story_id", type=ID)
 @click.option("--reason", default="", help="Kept in the story's history")
 @pass_context
 def story_reopen(ctx: Context, story_id: int, reason: str) -> None:

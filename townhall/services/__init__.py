@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from townhall.config import Settings
 from townhall.models import SiteSettings
 from townhall.moderation.verdict import Moderator
+from townhall.services.accounts import AccountService
 from townhall.services.articles import ArticleFetcher
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import CommentService, Limits
+from townhall.services.queue import ModerationQueue
 from townhall.services.sites import SiteService
+from townhall.services.stats import StatsService
 from townhall.services.stories import StoryService
 from townhall.storage import Storage
 
@@ -25,6 +28,9 @@ class Services:
     sites: SiteService
     stories: StoryService
     comments: CommentService
+    accounts: AccountService
+    queue: ModerationQueue
+    stats: StatsService
 
 
 def build_services(
@@ -49,4 +55,7 @@ def build_services(
         max_page_size=config.max_page_size,
     )
     comments = CommentService(storage, stories, secret, moderator, limits, clock)
-    return Services(config, storage, secret, sites, stories, comments)
+    accounts = AccountService(storage, clock)
+    queue = ModerationQueue(storage, clock)
+    stats = StatsService(storage, clock)
+    return Services(config, storage, secret, sites, stories, comments, accounts, queue, stats)

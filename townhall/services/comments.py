@@ -60,10 +60,12 @@ def encode_cursor(comment: Comment, sort: SortOrder) -> str:
 def decode_cursor(cursor: str) -> tuple[int, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        score, comment_id = raw.split(":")
-        return int(score), int(comment_id)
+        score, comment_id = (int(part) for part in raw.split(":"))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise Invalid("cursor is not valid", fields={"cursor": "not a cursor from this API"}) from exc
+    if not (0 < comment_id < 2**31 and -(2**31) < score < 2**31):
+        raise Invalid("cursor is not valid", fields={"cursor": "not a cursor from this API"})
+    return score, comment_id
 
 
 def _message(verdict: Verdict, status: CommentStatus) -> str:
@@ -104,6 +106,9 @@ class CommentService:
         network_key: str | None = None,
     ) -> Posted:
         body = self._check_body(body)
+        if parent_id is not None and self.stories.find(site, url) is None:
+            # A reply needs an existing thread; refusing it here also leaves no story behind.
+            raise Invalid("the comment you reply to is not in this thread", fields={"parent_id": "not found"})
         story = self.stories.resolve(site, url)
         now = self.clock()
         if story.is_closed(now):

@@ -31,7 +31,9 @@ def keyed_hash(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def guest(name: str, email: str | None, reader: str | None, secret: str, max_name: int = MAX_NAME) -> Identity:
+def guest(
+    name: str, email: str | None, reader: str | None, secret: str, max_name: int = MAX_NAME
+) -> Identity:
     name = plain(name or "")
     if not name:
         raise Invalid("a name is required to comment as a guest", fields={"author_name": "required"})
@@ -57,12 +59,27 @@ def from_sso(token: str, site: Site) -> Identity:
         raise Unauthorized("sign-in token has expired", code="token_expired") from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthorized("sign-in token is not valid", code="bad_token") from exc
-    name = plain(str(claims["name"]))[:MAX_NAME]
-    if not name or not str(claims["sub"]).strip():
+    name = plain(_claim_text(claims, "name") or "")[:MAX_NAME]
+    sub = (_claim_text(claims, "sub") or "").strip()
+    if not name or not sub:
         raise Unauthorized("sign-in token lacks a user id or name", code="bad_token")
-    avatar = claims.get("avatar")
-    if avatar is not None and not (isinstance(avatar, str) and avatar.startswith("https://") and len(avatar) < 2000):
+    avatar = _claim_text(claims, "avatar")
+    if avatar is not None and not (avatar.startswith("https://") and len(avatar) < 2000):
         avatar = None
-    badge = claims.get("badge")
-    badge = plain(badge)[:40] if isinstance(badge, str) and badge.strip() else None
-    return Identity(AuthorKind.SSO, str(claims["sub"])[:200], name, claims.get("email"), avatar, badge)
+    badge = _claim_text(claims, "badge")
+    badge = plain(badge)[:40] if badge and badge.strip() else None
+    email = _claim_text(claims, "email")
+    email = email if email and "@" in email and len(email) <= 320 else None
+    return Identity(AuthorKind.SSO, sub[:200], name, email, avatar, badge)
+
+
+def _claim_text(claims: dict[str, object], name: str) -> str | None:
+    """A claim we keep, if it is text that can be stored (a publisher's token may carry anything)."""
+    value = claims.get(name)
+    if not isinstance(value, str) or "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")  # a JSON payload may hold lone surrogates
+    except UnicodeEncodeError:
+        return None
+    return value

@@ -29,7 +29,9 @@ def _check_thresholds(thresholds: Any) -> dict[str, dict[str, float]]:
     clean: dict[str, dict[str, float]] = {}
     for signal, pair in thresholds.items():
         if not isinstance(pair, dict) or set(pair) - {"hold", "reject"}:
-            raise Invalid(f"thresholds.{signal} takes hold and reject", fields={f"thresholds.{signal}": "bad shape"})
+            raise Invalid(
+                f"thresholds.{signal} takes hold and reject", fields={f"thresholds.{signal}": "bad shape"}
+            )
         for key, value in pair.items():
             if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise Invalid(
@@ -38,7 +40,8 @@ def _check_thresholds(thresholds: Any) -> dict[str, dict[str, float]]:
                 )
         if "hold" in pair and "reject" in pair and pair["hold"] > pair["reject"]:
             raise Invalid(
-                f"thresholds.{signal}: hold must not be above reject", fields={f"thresholds.{signal}": "hold > reject"}
+                f"thresholds.{signal}: hold must not be above reject",
+                fields={f"thresholds.{signal}": "hold > reject"},
             )
         clean[str(signal)] = {k: float(v) for k, v in pair.items()}
     return clean
@@ -66,7 +69,9 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
             try:
                 values[name] = ModerationMode(value)
             except ValueError as exc:
-                raise Invalid("moderation_mode must be 'pre' or 'post'", fields={name: "must be pre or post"}) from exc
+                raise Invalid(
+                    "moderation_mode must be 'pre' or 'post'", fields={name: "must be pre or post"}
+                ) from exc
         elif name == "thresholds":
             values[name] = _check_thresholds(value)
         elif name in ("banned_words", "suspect_words", "links_allowlist"):
@@ -89,8 +94,10 @@ class SiteService:
         self.default_settings = default_settings or SiteSettings()
 
     def get(self, site_id: str) -> Site:
-        with self.storage.read() as tx:
-            site = tx.sites.get(site_id)
+        site = None
+        if _SITE_ID.fullmatch(site_id):  # anything else cannot name a site (nor reach the database)
+            with self.storage.read() as tx:
+                site = tx.sites.get(site_id)
         if site is None:
             raise NotFound(f"no site {site_id!r}", code="unknown_site")
         return site
@@ -100,8 +107,10 @@ class SiteService:
             return tx.sites.list()
 
     def add(self, site_id: str, name: str, origins: list[str]) -> Site:
-        if not _SITE_ID.match(site_id):
-            raise Invalid("site id: lowercase letters, digits and '-', up to 63", fields={"id": "bad site id"})
+        if not _SITE_ID.fullmatch(site_id):
+            raise Invalid(
+                "site id: lowercase letters, digits and '-', up to 63", fields={"id": "bad site id"}
+            )
         if not name.strip():
             raise Invalid("site name must not be empty", fields={"name": "required"})
         if not origins:

@@ -10,6 +10,11 @@ _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def _has_control(text: str) -> bool:
+    """NUL and other control characters: never part of a real URL, and PostgreSQL cannot store NUL."""
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -20,18 +25,27 @@ def origin_of(url: str) -> str:
 
 
 def normalise_origin(origin: str) -> str:
+    if _has_control(origin):
+        raise Invalid(
+            "origins: an origin must not contain control characters", fields={"origins": "bad origin"}
+        )
     try:
         parts = urlsplit(origin.strip())
         valid = parts.scheme in _DEFAULT_PORTS and parts.hostname and not parts.path.strip("/")
     except ValueError:
         valid = False
     if not valid:
-        raise Invalid(f"{origin!r} is not an origin like https://news.example", fields={"origins": "bad origin"})
+        raise Invalid(
+            f"origins: {origin!r} is not an origin like https://news.example",
+            fields={"origins": "bad origin"},
+        )
     return origin_of(origin.strip())
 
 
 def normalise(url: str) -> str:
     """Drop the fragment, tracking parameters and default ports; keep the path and real query."""
+    if _has_control(url):
+        raise Invalid("url must not contain control characters", fields={"url": "not a URL"})
     try:
         parts = urlsplit(url.strip())
         _ = parts.port  # raises on a malformed port
@@ -39,7 +53,11 @@ def normalise(url: str) -> str:
         raise Invalid("url is not a valid URL", fields={"url": "not a URL"}) from exc
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise Invalid("url must be an absolute http(s) URL", fields={"url": "not an absolute http(s) URL"})
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith(_TRACKING)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith(_TRACKING)
+    ]
     path = parts.path or "/"
     return urlunsplit((parts.scheme, origin_of(url).split("://", 1)[1], path, urlencode(query), ""))
 

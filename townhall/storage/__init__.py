@@ -13,7 +13,7 @@ On SQLite every write transaction starts with ``BEGIN IMMEDIATE`` behind one in-
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
@@ -24,7 +24,9 @@ from townhall.storage.authors import AuthorRepo
 from townhall.storage.comments import CommentRepo
 from townhall.storage.engine import WRITE_OPTION, make_engine
 from townhall.storage.feedback import FeedbackRepo
+from townhall.storage.queue import QueueRepo
 from townhall.storage.sites import SiteRepo
+from townhall.storage.stats import StatsRepo
 from townhall.storage.stories import StoryRepo
 
 __all__ = ["MigrationsPending", "Repos", "Storage"]
@@ -39,12 +41,15 @@ class Repos:
 
     def __init__(self, connection: Connection):
         self.connection = connection
+        self.touched: set[int] = set()  # stories whose threads this unit of work changed
         self.sites = SiteRepo(connection)
-        self.stories = StoryRepo(connection)
+        self.stories = StoryRepo(connection, self.touched)
         self.authors = AuthorRepo(connection)
         self.comments = CommentRepo(connection)
         self.feedback = FeedbackRepo(connection)
         self.accounts = AccountRepo(connection)
+        self.queue = QueueRepo(connection)
+        self.stats = StatsRepo(connection)
 
 
 class Storage:
@@ -53,6 +58,11 @@ class Storage:
         self.engine: Engine = make_engine(url)
         self.backend = self.engine.dialect.name
         self._write_lock = threading.Lock() if self.backend == "sqlite" else None
+        self._listeners: list[Callable[[set[int]], None]] = []
+
+    def on_change(self, listener: Callable[[set[int]], None]) -> None:
+        """Call ``listener(story_ids)`` after each committed write that changed those stories' threads."""
+        self._listeners.append(listener)
 
     @contextmanager
     def read(self) -> Iterator[Repos]:
@@ -75,7 +85,11 @@ class Storage:
     def _begin(self) -> Iterator[Repos]:
         with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
             with connection.begin():
-                yield Repos(connection)
+                repos = Repos(connection)
+                yield repos
+        if repos.touched:
+            for listener in self._listeners:
+                listener(set(repos.touched))
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)

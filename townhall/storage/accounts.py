@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from townhall.storage.schema import sessions, users
+
+# Everything about a user except the password hash, which only authentication reads.
+_USER_COLUMNS = [c for c in users.c if c.name != "password_hash"]
 
 
 class AccountRepo:
@@ -16,24 +19,40 @@ class AccountRepo:
 
     def add(self, name: str, role: str, password_hash: str, now: datetime) -> int:
         result = self.c.execute(
-            insert(users).values(name=name, role=role, password_hash=password_hash, created_at=now, disabled=False)
+            insert(users).values(
+                name=name, role=role, password_hash=password_hash, created_at=now, disabled=False, failed_logins=0
+            )
         )
         assert result.inserted_primary_key is not None
         return int(result.inserted_primary_key[0])
 
     def by_name(self, name: str) -> dict[str, Any] | None:
+        """The user's row, password hash included (for signing in)."""
         row = self.c.execute(select(users).where(users.c.name == name)).mappings().first()
         return dict(row) if row else None
 
     def get(self, user_id: int) -> dict[str, Any] | None:
-        row = self.c.execute(select(users).where(users.c.id == user_id)).mappings().first()
+        row = self.c.execute(select(*_USER_COLUMNS).where(users.c.id == user_id)).mappings().first()
         return dict(row) if row else None
 
     def list(self) -> list[dict[str, Any]]:
-        return [dict(row) for row in self.c.execute(select(users).order_by(users.c.name)).mappings()]
+        query = select(*_USER_COLUMNS).order_by(users.c.name)
+        return [dict(row) for row in self.c.execute(query).mappings()]
 
     def update(self, user_id: int, **values: Any) -> None:
         self.c.execute(update(users).where(users.c.id == user_id).values(**values))
+
+    def record_failure(self, user_id: int, now: datetime) -> int:
+        """Count one failed sign-in; returns the new count."""
+        self.c.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(failed_logins=users.c.failed_logins + 1, last_failed_at=now)
+        )
+        return int(self.c.execute(select(users.c.failed_logins).where(users.c.id == user_id)).scalar_one())
+
+    def clear_failures(self, user_id: int) -> None:
+        self.c.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, last_failed_at=None))
 
     def add_session(self, token_hash: str, user_id: int, csrf: str, now: datetime, expires: datetime) -> None:
         self.c.execute(
@@ -43,16 +62,24 @@ class AccountRepo:
         )
 
     def session(self, token_hash: str, now: datetime) -> dict[str, Any] | None:
+        """A live session with its user; None when expired, unknown or the user is disabled."""
         query = (
-            select(sessions.c.csrf_token, sessions.c.token_hash, users)
+            select(sessions.c.csrf_token, sessions.c.token_hash, sessions.c.expires_at, *_USER_COLUMNS)
             .join(users, users.c.id == sessions.c.user_id)
             .where(sessions.c.token_hash == token_hash, sessions.c.expires_at > now, users.c.disabled.is_(False))
         )
         row = self.c.execute(query).mappings().first()
         return dict(row) if row else None
 
+    def session_count(self, user_id: int, now: datetime) -> int:
+        query = select(func.count()).where(sessions.c.user_id == user_id, sessions.c.expires_at > now)
+        return int(self.c.execute(query).scalar_one())
+
     def end_session(self, token_hash: str) -> None:
         self.c.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
 
-    def end_all_sessions(self, user_id: int) -> None:
-        self.c.execute(delete(sessions).where(sessions.c.user_id == user_id))
+    def end_all_sessions(self, user_id: int) -> int:
+        return int(self.c.execute(delete(sessions).where(sessions.c.user_id == user_id)).rowcount or 0)
+
+    def purge_expired(self, now: datetime) -> None:
+        self.c.execute(delete(sessions).where(sessions.c.expires_at <= now))

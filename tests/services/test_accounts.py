@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from tests.conftest import FakeClock
+from townhall.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
+from townhall.services import Services
+from townhall.services.accounts import login_delay, token_hash
+from townhall.types import Role
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(services: Services) -> None:
+    # Argon2's production cost is the point in a server and a waste of seconds in a test.
+    services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def ada(services: Services):
+    return services.accounts.add("ada", Role.MODERATOR, PASSWORD)
+
+
+def test_passwords_are_stored_as_argon2_hashes(services: Services, ada) -> None:
+    with services.storage.read() as tx:
+        stored = tx.accounts.by_name("ada")
+    assert stored is not None
+    assert stored["password_hash"].startswith("$argon2id$")
+    assert PASSWORD not in stored["password_hash"]
+    assert services.accounts.authenticate("ada", PASSWORD).role is Role.MODERATOR
+
+
+def test_add_checks_name_role_password_and_uniqueness(services: Services, ada) -> None:
+    with pytest.raises(Invalid, match="role"):
+        services.accounts.add("bob", "reader", PASSWORD)
+    with pytest.raises(Invalid, match="at least"):
+        services.accounts.add("bob", Role.EDITOR, "short")
+    with pytest.raises(Invalid, match="name"):
+        services.accounts.add("<b>", Role.EDITOR, PASSWORD)
+    with pytest.raises(Conflict):
+        services.accounts.add("ada", Role.EDITOR, PASSWORD)
+    assert [u.name for u in services.accounts.list()] == ["ada"]
+
+
+def test_wrong_name_and_wrong_password_get_the_same_answer(services: Services, ada) -> None:
+    with pytest.raises(Unauthorized) as wrong_password:
+        services.accounts.authenticate("ada", "not the password")
+    with pytest.raises(Unauthorized) as wrong_name:
+        services.accounts.authenticate("nobody", PASSWORD)
+    assert wrong_password.value.message == wrong_name.value.message
+
+
+def test_delay_grows_after_failed_logins_and_blocks_even_the_right_password(
+    services: Services, ada, clock: FakeClock
+) -> None:
+    assert [login_delay(n) for n in range(7)] == [0, 0, 0, 1, 2, 4, 8]
+    assert login_delay(100) == 900
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
+            services.accounts.authenticate("ada", "guess")
+    with pytest.raises(RateLimited, match="1 second"):
+        services.accounts.authenticate("ada", PASSWORD)
+    clock.advance(seconds=1)
+    with pytest.raises(Unauthorized):
+        services.accounts.authenticate("ada", "guess again")
+    with pytest.raises(RateLimited, match="2 seconds"):
+        services.accounts.authenticate("ada", PASSWORD)
+    clock.advance(seconds=2)
+    assert services.accounts.authenticate("ada", PASSWORD).name == "ada"
+    assert services.accounts.get("ada").failed_logins == 0  # success clears the count
+
+
+def test_sessions_store_only_a_hash_and_expire(services: Services, ada, clock: FakeClock) -> None:
+    session = services.accounts.login("ada", PASSWORD)
+    assert session.token and session.csrf_token
+    with services.storage.read() as tx:
+        assert tx.accounts.session(session.token, clock()) is None  # the raw token is not stored
+        assert tx.accounts.session(token_hash(session.token), clock()) is not None
+    resolved = services.accounts.resolve(session.token)
+    assert resolved is not None
+    assert resolved.user.name == "ada" and resolved.csrf_token == session.csrf_token
+    assert services.accounts.resolve("made-up-token") is None
+    clock.advance(hours=13)
+    assert services.accounts.resolve(session.token) is None
+
+
+def test_logout_ends_one_session_and_logout_everywhere_ends_all(services: Services, ada) -> None:
+    laptop = services.accounts.login("ada", PASSWORD)
+    phone = services.accounts.login("ada", PASSWORD)
+    other = services.accounts.login("ada", PASSWORD)
+    services.accounts.logout(laptop.token)
+    assert services.accounts.resolve(laptop.token) is None
+    assert services.accounts.resolve(phone.token) is not None
+    assert services.accounts.logout_everywhere("ada") == 2
+    assert services.accounts.resolve(phone.token) is None
+    assert services.accounts.resolve(other.token) is None
+    with pytest.raises(NotFound):
+        services.accounts.logout_everywhere("nobody")
+
+
+def test_disable_and_reset_password_end_sessions(services: Services, ada) -> None:
+    session = services.accounts.login("ada", PASSWORD)
+    services.accounts.disable("ada")
+    assert services.accounts.resolve(session.token) is None
+    with pytest.raises(Unauthorized):
+        services.accounts.login("ada", PASSWORD)
+    services.accounts.enable("ada")
+    session = services.accounts.login("ada", PASSWORD)
+    services.accounts.reset_password("ada", "a brand new password")
+    assert services.accounts.resolve(session.token) is None
+    with pytest.raises(Unauthorized):
+        services.accounts.authenticate("ada", PASSWORD)
+    assert services.accounts.authenticate("ada", "a brand new password").name == "ada"

@@ -1,0 +1,194 @@
+"""Who may do what in the dashboard, and the guard every route goes through.
+
+The guard resolves the session cookie, checks the route's roles, checks the CSRF token on
+every POST, reads the form or JSON body, then runs the route's (synchronous) handler in a
+worker thread, turning domain errors into a page or a JSON error.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from townhall import errors
+from townhall.services import Services
+from townhall.services.accounts import Session
+from townhall.types import Role
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "townhall_admin"
+LOGIN_COOKIE = "townhall_login"  # double-submit token for the sign-in form, which has no session yet
+PREFIX = "/admin"
+MAX_BODY = 256_000
+
+ALL_STAFF = frozenset(Role)
+QUEUE = frozenset({Role.ADMIN, Role.MODERATOR})  # queues, decisions, authors, bans
+FEATURE = frozenset(Role)  # staff picks: editors, and moderators working the queue
+STORIES = frozenset(Role)  # reading stories and their threads
+STORY_EDIT = frozenset({Role.ADMIN, Role.EDITOR})  # close, reopen, auto-close
+SETTINGS = frozenset({Role.ADMIN, Role.EDITOR})
+ADMIN = frozenset({Role.ADMIN})  # users, SSO secrets
+
+Handler = Callable[[Request], Response]
+
+_STATUS: list[tuple[type[errors.TownhallError], int]] = [
+    (errors.Invalid, 422),
+    (errors.NotFound, 404),
+    (errors.Unauthorized, 401),
+    (errors.Forbidden, 403),
+    (errors.Conflict, 409),
+    (errors.TooLarge, 413),
+    (errors.RateLimited, 429),
+]
+
+
+def status_for(exc: errors.TownhallError) -> int:
+    return next((status for cls, status in _STATUS if isinstance(exc, cls)), 400)
+
+
+class Refusal(Exception):
+    """Stop a request with this status and message (401, 403, 413, 400)."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def session_of(request: Request) -> Session:
+    session: Session = request.state.session
+    return session
+
+
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
+    """HTTP-only, SameSite=Strict, scoped to the dashboard; Secure whenever the page came over https."""
+    response.set_cookie(
+        name, value, max_age=max_age, path=PREFIX, httponly=True, samesite="strict", secure=is_https(request)
+    )
+
+
+def clear_cookie(response: Response, request: Request, name: str) -> None:
+    response.delete_cookie(name, path=PREFIX, httponly=True, samesite="strict", secure=is_https(request))
+
+
+def error_json(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status_code=status)
+
+
+def safe_next(target: str | None, default: str = PREFIX + "/") -> str:
+    """Only dashboard paths are followed after a form (no open redirects)."""
+    if target and target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"{PREFIX}/login?next={quote(here, safe='')}", status_code=303)
+
+
+def check_csrf(request: Request, session: Session, form: dict[str, Any] | None) -> None:
+    sent = request.headers.get("x-csrf-token") or (form or {}).get("csrf") or ""
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise Refusal(403, "csrf", "This form has expired or did not come from the dashboard. Reload the page "
+                                   "and try again.")  # fmt: skip
+
+
+async def read_body(request: Request, api: bool) -> dict[str, Any]:
+    """The POST body as a dict: JSON for the API, the form otherwise (repeated fields become lists)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise Refusal(413, "too_large", "The request is too large.")
+    if api and request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError as exc:
+            raise Refusal(400, "bad_json", "The request body is not valid JSON.") from exc
+        if not isinstance(data, dict):
+            raise Refusal(400, "bad_json", "The request body must be a JSON object.")
+        return data
+    form = await request.form()
+    body: dict[str, Any] = {}
+    for key in form:
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        body[key] = values if len(values) > 1 or key.endswith("[]") else (values[0] if values else "")
+    return body
+
+
+def guarded(roles: frozenset[Role], *, api: bool = False) -> Callable[[Handler], Callable[[Request], Any]]:
+    """Wrap a route handler: signed in, one of ``roles``, CSRF checked on POST; errors shaped."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            services = services_of(request)
+            token = request.cookies.get(SESSION_COOKIE, "")
+            session = await run_in_threadpool(services.accounts.resolve, token) if token else None
+            try:
+                if session is None:
+                    if request.method == "GET" and not api:
+                        return login_redirect(request)
+                    raise Refusal(401, "unauthorized", "Sign in to the dashboard first.")
+                if session.user.role not in roles:
+                    raise Refusal(403, "forbidden", f"Your role ({session.user.role.value}) cannot use this page.")
+                request.state.session = session
+                request.state.body = {}
+                if request.method == "POST":
+                    request.state.body = await read_body(request, api)
+                    check_csrf(request, session, request.state.body)
+                return await run_in_threadpool(handler, request)
+            except Refusal as refusal:
+                return _refused(request, refusal, api)
+            except errors.TownhallError as exc:
+                if api:
+                    return error_json(status_for(exc), exc.code, exc.message, exc.fields)
+                return _error_page(request, status_for(exc), exc.message)
+
+        endpoint.__name__ = handler.__name__
+        endpoint.__doc__ = handler.__doc__
+        endpoint.roles = roles  # type: ignore[attr-defined]  # read by the access tests
+        return endpoint
+
+    return wrap
+
+
+def _refused(request: Request, refusal: Refusal, api: bool) -> Response:
+    if api or "application/json" in request.headers.get("accept", ""):
+        return error_json(refusal.status, refusal.code, refusal.message)
+    return _error_page(request, refusal.status, refusal.message)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    from townhall.dashboard.render import page  # noqa: PLC0415 - render imports this module
+
+    return page(request, "error.html", status_code=status, title=_TITLES.get(status, "Something went wrong"),
+                message=message)  # fmt: skip
+
+
+_TITLES = {
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Already done",
+    413: "Too large",
+    422: "Please check the form",
+    429: "Slow down",
+}

@@ -1,0 +1,126 @@
+"""Templates: Jinja2 with autoescaping on, the layout's shared context, and small display filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from townhall.dashboard.access import ADMIN, PREFIX, QUEUE, SETTINGS, services_of
+from townhall.services.accounts import Session
+
+# What a redirect's ?done= code says; fixed text, so nothing from the URL is reflected onto the page.
+FLASH = {
+    "approved": "Comment approved.",
+    "rejected": "Comment rejected.",
+    "featured": "Comment featured.",
+    "unfeatured": "Comment no longer featured.",
+    "bulk": "Selected comments updated.",
+    "banned": "Author banned.",
+    "unbanned": "Ban lifted.",
+    "notes": "Notes saved.",
+    "closed": "Comments on the story are closed.",
+    "reopened": "Comments on the story are open again.",
+    "scheduled": "Closing date saved.",
+    "settings": "Settings saved.",
+    "user_added": "User added.",
+    "user_changed": "User updated.",
+    "password": "Password changed. Every other session was signed out.",
+    "logged_out_all": "Signed out everywhere else.",
+    "signed_out": "You are signed out.",
+}
+
+SIGNAL_LABELS = {
+    "toxicity": "Toxicity",
+    "off_topic": "Off-topic",
+    "spam": "Spam",
+    "words": "Word lists",
+    "trust": "Reader trust",
+}
+
+
+def _ago(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return ""
+    seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _percent(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _score(value: Any) -> str:
+    return f"{float(value):.2f}" if isinstance(value, int | float) else "–"
+
+
+def _signal(name: str) -> str:
+    return SIGNAL_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+environment = Environment(
+    loader=PackageLoader("townhall.dashboard", "templates"),
+    autoescape=True,  # every template, whatever its name: user text is escaped unless we mark it safe
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.filters.update(ago=_ago, when=_when, iso=_iso, percent=_percent, score=_score, signal=_signal)
+
+
+def _nav(session: Session | None) -> list[tuple[str, str, str]]:
+    if session is None:
+        return []
+    role = session.user.role
+    items = []
+    if role in QUEUE:
+        items.append(("queue", f"{PREFIX}/queue/held", "Queues"))
+    items += [("stories", f"{PREFIX}/stories", "Stories"), ("stats", f"{PREFIX}/stats", "Stats")]
+    if role in SETTINGS:
+        items.append(("settings", f"{PREFIX}/settings", "Settings"))
+    if role in ADMIN:
+        items.append(("users", f"{PREFIX}/users", "Users"))
+    items.append(("account", f"{PREFIX}/account", "Account"))
+    return items
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a dashboard page with the layout's context (user, CSRF token, navigation, flash)."""
+    session: Session | None = getattr(request.state, "session", None)
+    services = services_of(request)
+    waiting = services.queue.counts() if session is not None and session.user.role in QUEUE else None
+    done = request.query_params.get("done", "")
+    base = {
+        "request": request,
+        "user": session.user if session else None,
+        "csrf": session.csrf_token if session else "",
+        "nav": _nav(session),
+        "section": "",
+        "waiting": waiting,
+        "flash": FLASH.get(done, ""),
+        "prefix": PREFIX,
+        "now": services.queue.clock(),
+        "title": "",
+    }
+    html = environment.get_template(template).render({**base, **context})
+    return HTMLResponse(html, status_code=status_code, headers=NO_STORE)
+
+
+NO_STORE = {"Cache-Control": "no-store"}

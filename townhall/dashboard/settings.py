@@ -1,0 +1,151 @@
+"""A site's settings: origins, moderation mode and thresholds, word lists, time limits, SSO secret.
+
+Every field is checked on its own before anything is saved, so each problem shows next to its
+field and a bad value leaves every setting as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from townhall.dashboard.access import ADMIN, PREFIX, SETTINGS, guarded, services_of, session_of
+from townhall.dashboard.queue import KNOWN_SIGNALS
+from townhall.dashboard.render import page
+from townhall.errors import Invalid, NotFound
+from townhall.models import Site
+from townhall.services.sites import apply_settings
+from townhall.services.urls import normalise_origin
+
+NUMBERS = {
+    "auto_close_days": "Close comments this many days after a story is published (0: never).",
+    "edit_window_minutes": "Minutes readers may edit or delete their own comment.",
+    "trusted_after_approved": "Approved comments after which a reader counts as trusted.",
+}
+LISTS = {
+    "banned_words": "Banned words: comments using them are rejected. One word or phrase per line.",
+    "suspect_words": "Suspect words: comments using them are held for a moderator. One per line.",
+    "links_allowlist": "Domains readers may link to without the link counting as spam. One per line.",
+}
+
+
+def _site(request: Request, site_id: str | None) -> Site:
+    services = services_of(request)
+    sites = services.sites.list()
+    if not sites:
+        raise NotFound("there are no sites yet: add one with `townhall site add`", code="no_sites")
+    if site_id is None:
+        return sites[0]
+    return services.sites.get(site_id)
+
+
+def _lines(value: Any) -> list[str]:
+    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+
+
+def form_values(site: Site) -> dict[str, Any]:
+    """The form's fields filled in from the stored settings."""
+    settings = site.settings
+    values: dict[str, Any] = {
+        "origins": "\n".join(site.origins),
+        "moderation_mode": settings.moderation_mode.value,
+        **{name: str(getattr(settings, name)) for name in NUMBERS},
+        **{name: "\n".join(getattr(settings, name)) for name in LISTS},
+    }
+    for signal in KNOWN_SIGNALS:
+        pair = settings.thresholds.get(signal, {})
+        for key in ("hold", "reject"):
+            values[f"{key}_{signal}"] = f"{pair[key]:g}" if key in pair else ""
+    return values
+
+
+def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, Any], dict[str, str]]:
+    """(origins, settings changes, errors by field name) from the submitted form."""
+    errors: dict[str, str] = {}
+    origins = _lines(body.get("origins"))
+    if not origins:
+        errors["origins"] = "Add at least one origin, like https://news.example."
+    for origin in origins:
+        try:
+            normalise_origin(origin)
+        except Invalid as exc:
+            errors["origins"] = exc.message
+            break
+    changes: dict[str, Any] = {"moderation_mode": str(body.get("moderation_mode", ""))}
+    for name in NUMBERS:
+        raw = str(body.get(name, "")).strip()
+        try:
+            changes[name] = int(raw)
+        except ValueError:
+            errors[name] = "Enter a whole number."
+    for name in LISTS:
+        changes[name] = _lines(body.get(name))
+    thresholds: dict[str, dict[str, float]] = {}
+    for signal in KNOWN_SIGNALS:
+        for key in ("hold", "reject"):
+            raw = str(body.get(f"{key}_{signal}", "")).strip()
+            if not raw:
+                continue
+            try:
+                thresholds.setdefault(signal, {})[key] = float(raw)
+            except ValueError:
+                errors[f"thresholds.{signal}"] = "Thresholds are numbers from 0 to 1, like 0.8."
+    changes["thresholds"] = thresholds
+    for name, value in changes.items():
+        try:
+            apply_settings(site.settings, {name: value})
+        except Invalid as exc:
+            key = next(iter(exc.fields), name)
+            if key.startswith("thresholds."):
+                key = ".".join(key.split(".")[:2])
+            errors.setdefault(key, exc.message[:1].upper() + exc.message[1:] + ".")
+    return origins, changes, errors
+
+
+@guarded(SETTINGS)
+def settings_page(request: Request) -> Response:
+    site = _site(request, request.query_params.get("site") or None)
+    return _render(request, site, form_values(site), {})
+
+
+def _render(request: Request, site: Site, values: dict[str, Any], errors: dict[str, str], status: int = 200,
+            secret: str = "") -> Response:  # fmt: skip
+    return page(
+        request, "settings.html", status_code=status, title=f"Settings · {site.name}", section="settings", site=site,
+        sites=services_of(request).sites.list(), values=values, errors=errors, numbers=NUMBERS, lists=LISTS,
+        signals=KNOWN_SIGNALS, secret=secret, can_rotate=session_of(request).user.role in ADMIN,
+    )  # fmt: skip
+
+
+@guarded(SETTINGS)
+def save_settings(request: Request) -> Response:
+    services = services_of(request)
+    body = request.state.body
+    site = _site(request, str(body.get("site") or "") or None)
+    origins, changes, errors = parse_form(body, site)
+    if errors:
+        values = {**form_values(site), **{k: str(v) for k, v in body.items() if isinstance(v, str)}}
+        return _render(request, site, values, errors, status=422)
+    services.sites.set_origins(site.id, origins)
+    services.sites.update_settings(site.id, changes)
+    return RedirectResponse(f"{PREFIX}/settings?site={site.id}&done=settings", status_code=303)
+
+
+@guarded(ADMIN)
+def rotate_sso_secret(request: Request) -> Response:
+    """A new SSO secret, shown on this one response and never again."""
+    site = _site(request, str(request.state.body.get("site") or "") or None)
+    secret = services_of(request).sites.rotate_sso_secret(site.id)
+    site = services_of(request).sites.get(site.id)
+    return _render(request, site, form_values(site), {}, secret=secret)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/settings", settings_page),
+        Route("/settings", save_settings, methods=["POST"]),
+        Route("/settings/sso-secret", rotate_sso_secret, methods=["POST"]),
+    ]

@@ -1,0 +1,134 @@
+"""Staff accounts: admins add, disable and reset users; everyone changes their own password."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from townhall.dashboard.access import (
+    ADMIN,
+    ALL_STAFF,
+    PREFIX,
+    SESSION_COOKIE,
+    guarded,
+    services_of,
+    session_of,
+)
+from townhall.dashboard.access import set_cookie as set_session_cookie
+from townhall.dashboard.render import page
+from townhall.errors import Invalid, NotFound, TownhallError, Unauthorized
+from townhall.types import Role
+
+
+def _users_page(request: Request, errors: dict[str, str] | None = None, status: int = 200, message: str = "",
+                values: dict[str, str] | None = None) -> Response:  # fmt: skip
+    return page(request, "users.html", status_code=status, title="Users", section="users",
+                users=services_of(request).accounts.list(), roles=list(Role), errors=errors or {},
+                message=message, values=values or {})  # fmt: skip
+
+
+@guarded(ADMIN)
+def users_page(request: Request) -> Response:
+    return _users_page(request)
+
+
+@guarded(ADMIN)
+def add_user(request: Request) -> Response:
+    body = request.state.body
+    name, role, password = (str(body.get(k, "")) for k in ("name", "role", "password"))
+    try:
+        services_of(request).accounts.add(name, role, password)
+    except Invalid as exc:
+        field = next(iter(exc.fields), "name")
+        return _users_page(request, {field: exc.message}, 422, values={"name": name, "role": role})
+    except TownhallError as exc:
+        return _users_page(request, {"name": exc.message}, 409, values={"name": name, "role": role})
+    return RedirectResponse(f"{PREFIX}/users?done=user_added", status_code=303)
+
+
+USER_ACTIONS = ("disable", "enable", "role", "password", "logout-everywhere")
+
+
+def _change(request: Request) -> Response:
+    accounts = services_of(request).accounts
+    name = request.path_params["name"]
+    action = request.path_params["action"]
+    body = request.state.body
+    if action not in USER_ACTIONS:
+        raise NotFound(f"no such action {action!r}", code="unknown_action")
+    if name == session_of(request).user.name and action in ("disable", "role"):
+        raise Invalid("you cannot disable yourself or change your own role", code="own_account")
+    if action == "disable":
+        accounts.disable(name)
+    elif action == "enable":
+        accounts.enable(name)
+    elif action == "role":
+        accounts.set_role(name, str(body.get("role", "")))
+    elif action == "password":
+        accounts.reset_password(name, str(body.get("password", "")))
+    elif action == "logout-everywhere":
+        accounts.logout_everywhere(name)
+    return RedirectResponse(f"{PREFIX}/users?done=user_changed", status_code=303)
+
+
+@guarded(ADMIN)
+def change_user(request: Request) -> Response:
+    try:
+        return _change(request)
+    except Invalid as exc:
+        return _users_page(request, {f"{request.path_params['name']}": exc.message}, 422)
+
+
+@guarded(ALL_STAFF)
+def account_page(request: Request) -> Response:
+    user = session_of(request).user
+    sessions = services_of(request).accounts.session_count(user.name)
+    return page(request, "account.html", title="Your account", section="account", sessions=sessions, errors={})
+
+
+@guarded(ALL_STAFF)
+def change_own_password(request: Request) -> Response:
+    accounts = services_of(request).accounts
+    user = session_of(request).user
+    body = request.state.body
+    try:
+        accounts.authenticate(user.name, str(body.get("current", "")))
+    except TownhallError as exc:
+        message = "That is not your current password." if isinstance(exc, Unauthorized) else exc.message
+        return page(request, "account.html", status_code=422, title="Your account", section="account",
+                    sessions=accounts.session_count(user.name), errors={"current": message})  # fmt: skip
+    try:
+        accounts.reset_password(user.name, str(body.get("password", "")))
+    except Invalid as exc:
+        return page(request, "account.html", status_code=422, title="Your account", section="account",
+                    sessions=accounts.session_count(user.name), errors={"password": exc.message})  # fmt: skip
+    return _fresh_session(request, "password")
+
+
+@guarded(ALL_STAFF)
+def logout_everywhere(request: Request) -> Response:
+    """End every session of this user, then sign this browser in again."""
+    services_of(request).accounts.logout_everywhere(session_of(request).user.name)
+    return _fresh_session(request, "logged_out_all")
+
+
+def _fresh_session(request: Request, done: str) -> Response:
+    accounts = services_of(request).accounts
+    session = accounts.start_session(session_of(request).user)
+    response = RedirectResponse(f"{PREFIX}/account?done={quote(done)}", status_code=303)
+    set_session_cookie(response, request, SESSION_COOKIE, session.token, int(accounts.session_length.total_seconds()))
+    return response
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/users", users_page),
+        Route("/users", add_user, methods=["POST"]),
+        Route("/users/{name:str}/{action:str}", change_user, methods=["POST"]),
+        Route("/account", account_page),
+        Route("/account/password", change_own_password, methods=["POST"]),
+        Route("/account/logout-everywhere", logout_everywhere, methods=["POST"]),
+    ]

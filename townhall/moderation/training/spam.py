@@ -1,0 +1,112 @@
+"""Train the spam text model on the YouTube Spam Collection and write the artefact.
+
+    python -m townhall.moderation.training.spam [--data ../shared/data/youtube_spam]
+
+Data: Alberto, Lochter & Almeida (2015), YouTube Spam Collection, CC BY 4.0; four CSVs, one per
+video. Output: ``townhall/moderation/artefacts/spam.npz`` (hashed-feature weights, float16) and
+``spam.json`` (bias, feature size, provenance). scikit-learn is needed here only; the server
+reads the arrays with numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from townhall.moderation.signals.spam import ARTEFACT_DIR, SpamModel, featurise
+
+DEFAULT_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "youtube_spam"
+BITS = 18  # 262,144 hashed features: few collisions for ~100k distinct n-grams
+C = 10.0  # inverse regularisation; tf vectors are L2-normalised, so this is a mild penalty
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    spam: bool
+    author: str
+    when: datetime
+    video: str
+    comment_id: str
+
+
+def clean(raw: str) -> str:
+    """YouTube export quirks: HTML entities and tags (<br />, <a href>), a trailing BOM."""
+    text = _TAG.sub(" ", raw.replace("<br />", "\n").replace("<br/>", "\n"))
+    return html.unescape(text).replace("\ufeff", "").strip()
+
+
+def _parse_date(raw: str) -> datetime:
+    try:
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    except ValueError:  # a few rows have no date
+        return datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def load_videos(data_dir: Path = DEFAULT_DATA) -> dict[str, list[Example]]:
+    """Comments per video (file stem), in file order."""
+    videos: dict[str, list[Example]] = {}
+    for path in sorted(data_dir.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        videos[path.stem] = [
+            Example(clean(r["CONTENT"]), r["CLASS"].strip() == "1", r["AUTHOR"], _parse_date(r["DATE"]),
+                    path.stem, r["COMMENT_ID"])
+            for r in rows
+        ]
+    if not videos:
+        raise SystemExit(f"no CSV files in {data_dir}")
+    return videos
+
+
+def train(texts: list[str], labels: list[bool], bits: int = BITS, c: float = C,
+          version: str = "yt-lr") -> SpamModel:
+    """Fit logistic regression on hashed features and return it as plain arrays."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    indptr, indices, values = [0], [], []
+    for text in texts:
+        idx, vals = featurise(text, bits)
+        indices.append(idx)
+        values.append(vals)
+        indptr.append(indptr[-1] + len(idx))
+    x = csr_matrix((np.concatenate(values), np.concatenate(indices), np.array(indptr)),
+                   shape=(len(texts), 1 << bits))
+    clf = LogisticRegression(C=c, max_iter=2000, solver="liblinear")
+    clf.fit(x, np.array(labels, dtype=int))
+    return SpamModel(clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), bits, version)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=ARTEFACT_DIR)
+    args = parser.parse_args()
+    videos = load_videos(args.data)
+    examples = [e for rows in videos.values() for e in rows]
+    version = f"yt-lr{BITS}-{datetime.now(UTC):%Y%m%d}"
+    model = train([e.text for e in examples], [e.spam for e in examples], version=version)
+    meta = {
+        "data": "YouTube Spam Collection (Alberto, Lochter & Almeida 2015), CC BY 4.0",
+        "videos": sorted(videos),
+        "examples": len(examples),
+        "spam": sum(e.spam for e in examples),
+        "features": "hashed byte 2-5-grams + word 1-2-grams, log1p counts, L2-normalised",
+        "C": C,
+    }
+    model.save(args.out, meta)
+    print(f"trained on {len(examples)} comments from {len(videos)} videos -> {args.out}/spam.npz, spam.json")
+
+
+if __name__ == "__main__":
+    main()
