@@ -86,8 +86,11 @@ def create_app(
     for declared in config.sites:
         services.sites.ensure(declared.id, declared.name, list(declared.origins))
     broker = make_broker(config.redis_url)
-    storage.on_change(broker.publish)
     state = ApiState(services, writes=RateLimit(config.write_rate_limit), broker=broker)
+    # A change made here drops the cached story at once; one made elsewhere, when the broker hears of it.
+    storage.on_change(state.threads.forget)
+    storage.on_change(broker.publish)
+    broker.observers.append(lambda story_id: state.threads.forget([story_id]))
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})

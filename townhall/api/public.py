@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -15,7 +14,9 @@ from fastapi.responses import StreamingResponse
 from townhall.api import shape
 from townhall.api.schemas import MAX_ID, EditComment, NewComment, NewReport, NewVote
 from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
+from townhall.api.threads import page_key, page_response
 from townhall.errors import NotFound
+from townhall.models import Comment
 from townhall.services.identity import from_sso, guest, keyed_hash
 from townhall.types import SortOrder
 
@@ -38,6 +39,11 @@ def _check_comment_origin(request: Request, state: ApiState, comment_id: int) ->
     check_origin(request, state.site(story.site_id))
 
 
+def _edit_window(state: ApiState, comment: Comment) -> int:
+    story = state.services.stories.get(comment.story_id)
+    return state.site(story.site_id).settings.edit_window_minutes
+
+
 @router.get("/threads", summary="Read one page of a story's comments")
 def read_thread(
     request: Request,
@@ -53,19 +59,14 @@ def read_thread(
     the_site = state.site(site)
     check_origin(request, the_site)
     story = services.stories.find(the_site, url) or services.stories.resolve(the_site, url)
+    entry = state.threads.remember(the_site.id, url, story)
     now = services.comments.clock()
-    key = (story.id, story.version, story.is_closed(now), sort.value, cursor, limit)
-    cached = state.pages.get(key)
-    if cached is None:
-        page = services.comments.thread(story, sort, cursor, limit)
-        body = orjson.dumps(shape.thread(page, now, sort.value))
-        cached = (body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
-        state.pages.put(key, cached)
-    body, etag = cached
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+
+    def build() -> bytes:
+        return orjson.dumps(shape.thread(services.comments.thread(story, sort, cursor, limit), now, sort.value))
+
+    page = state.threads.render(page_key(entry, now, sort.value, cursor, limit), build)
+    return page_response(page, request.headers)
 
 
 @router.get("/counts", summary="Comment counts for a list of story URLs")
@@ -104,7 +105,7 @@ def post_comment(request: Request, state: State, data: NewComment) -> shape.Fast
         network_key=keyed_hash(services.secret, f"ip:{ip}")[:40],
     )
     body = {
-        "comment": shape.comment(posted.comment),
+        "comment": shape.own(posted.comment, the_site.settings.edit_window_minutes),
         "edit_token": posted.edit_token,
         "status": posted.comment.status.value,
         "message": posted.message,
@@ -118,7 +119,7 @@ def own_comment(
 ) -> dict[str, Any]:
     _check_comment_origin(request, state, comment_id)
     comment = state.services.comments.own(comment_id, edit_token)
-    return {"comment": shape.comment(comment)}
+    return {"comment": shape.own(comment, _edit_window(state, comment))}
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your comment within the edit window")
@@ -128,7 +129,11 @@ def edit_comment(
     _check_comment_origin(request, state, comment_id)
     state.writes.check(client_ip(request, state.services.config.trust_proxy))
     posted = state.services.comments.edit(comment_id, edit_token, data.body)
-    return {"comment": shape.comment(posted.comment), "status": posted.comment.status.value, "message": posted.message}
+    return {
+        "comment": shape.own(posted.comment, _edit_window(state, posted.comment)),
+        "status": posted.comment.status.value,
+        "message": posted.message,
+    }
 
 
 @router.delete("/comments/{comment_id}", status_code=204, summary="Delete your comment within the edit window")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -43,6 +43,14 @@ def comment(c: Comment) -> dict[str, Any]:
         "featured": c.featured,
         "replies": [],
     }
+
+
+def own(c: Comment, edit_window_minutes: int) -> dict[str, Any]:
+    """A comment as its author sees it: with the raw text and until when it can be changed."""
+    data = comment(c)
+    data["body"] = c.body
+    data["editable_until"] = iso(c.created_at + timedelta(minutes=edit_window_minutes))
+    return data
 
 
 def story(s: Story, now: datetime) -> dict[str, Any]:

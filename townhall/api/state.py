@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from townhall.api.limits import RateLimit
+from townhall.api.threads import ThreadCache
 from townhall.errors import Forbidden, Invalid
 from townhall.live import MemoryBroker
 from townhall.models import Site
@@ -19,32 +18,10 @@ from townhall.services.identity import keyed_hash
 SITE_TTL = 2.0  # seconds an edited origin list may take to apply
 
 
-class PageCache:
-    """Serialised thread pages keyed by story version, so a read never renders twice."""
-
-    def __init__(self, size: int = 2048):
-        self.size = size
-        self._items: OrderedDict[tuple[object, ...], tuple[bytes, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> tuple[bytes, str] | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key: tuple[object, ...], value: tuple[bytes, str]) -> None:
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
 @dataclass
 class ApiState:
     services: Services
-    pages: PageCache = field(default_factory=PageCache)
+    threads: ThreadCache = field(default_factory=ThreadCache)
     writes: RateLimit = field(default_factory=RateLimit)
     broker: MemoryBroker = field(default_factory=MemoryBroker)
     _sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
@@ -57,6 +34,11 @@ class ApiState:
         site = self.services.sites.get(site_id)
         self._sites[site_id] = (now, site)
         return site
+
+    def cached_site(self, site_id: str) -> Site | None:
+        """The site if it was looked up within SITE_TTL, without asking the database."""
+        cached = self._sites.get(site_id)
+        return cached[1] if cached and time.monotonic() - cached[0] < SITE_TTL else None
 
     def forget_site(self, site_id: str) -> None:
         self._sites.pop(site_id, None)

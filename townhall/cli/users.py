@@ -27,7 +27,9 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="What the user may do")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), required=True, help="What the user may do"
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin")
 @pass_context
 def user_add(ctx: Context, name: str, role: str, password_stdin: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 
 MAX_PENDING = 16  # a slow listener only needs to know "something changed"
 
@@ -13,6 +13,7 @@ class MemoryBroker:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queues: dict[int, set[asyncio.Queue[int]]] = {}
+        self.observers: list[Callable[[int], None]] = []  # told of every change, from any process
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -29,6 +30,8 @@ class MemoryBroker:
             loop.call_soon_threadsafe(self.deliver, story_id)
 
     def deliver(self, story_id: int) -> None:
+        for observer in self.observers:
+            observer(story_id)
         for queue in list(self._queues.get(story_id, ())):
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(story_id)

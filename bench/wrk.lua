@@ -1,0 +1,73 @@
+-- wrk script for bench/run.py.
+--
+-- Reads: wrk sends its one static request (URL and -H headers from the command line); this
+-- script only adds done(), which prints one machine-readable line for run.py.
+--
+-- Posts: when BENCH_POST is set ("townhall" or "isso"), request() builds a POST with a
+-- distinct comment body each time (a per-thread counter) and, for Townhall, a distinct
+-- X-Forwarded-For so the per-address write limit never trips (the server runs with
+-- TOWNHALL_TRUST_PROXY=true for this). BENCH_PATH, BENCH_SITE, BENCH_URL and BENCH_ORIGIN
+-- say where to post.
+
+local kind = os.getenv("BENCH_POST")
+
+local words = {
+  "council", "budget", "school", "bridge", "vote", "mayor", "river", "housing", "transit",
+  "library", "park", "tax", "report", "meeting", "plan", "zoning", "traffic", "police",
+  "water", "energy", "museum", "market", "festival", "harbour", "station", "clinic",
+}
+
+tid = 0 -- a global: setup() below sets it in each thread's own Lua state
+local counter = 0
+
+local created = 0
+function setup(thread)
+  created = created + 1
+  thread:set("tid", created)
+end
+
+local function text(n)
+  local parts = {}
+  local x = n
+  for i = 1, 24 do
+    parts[i] = words[(x % #words) + 1]
+    x = math.floor(x / 3) + i * 7
+  end
+  return "Comment " .. n .. ": I think the *" .. parts[1] .. "* " .. table.concat(parts, " ", 2) .. "."
+end
+
+if kind ~= nil then
+  local path = os.getenv("BENCH_PATH")
+  local site = os.getenv("BENCH_SITE") or ""
+  local url = os.getenv("BENCH_URL") or ""
+  local origin = os.getenv("BENCH_ORIGIN")
+
+  function request()
+    counter = counter + 1
+    local n = tid * 100000000 + counter
+    local headers = { ["Content-Type"] = "application/json" }
+    if origin then
+      headers["Origin"] = origin
+    end
+    local body
+    if kind == "townhall" then
+      headers["X-Forwarded-For"] = string.format(
+        "10.%d.%d.%d", tid % 256, math.floor(counter / 256) % 256, counter % 256)
+      body = string.format('{"site":"%s","url":"%s","body":"%s","author_name":"Reader %d"}',
+        site, url, text(n), n % 997)
+    else
+      body = string.format('{"text":"%s","author":"Reader %d","title":"Bench story"}', text(n), n % 997)
+    end
+    return wrk.format("POST", path, headers, body)
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"mean_us":%.1f,"p50_us":%d,"p90_us":%d,'
+      .. '"p99_us":%d,"max_us":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}}\n',
+    summary.requests, summary.duration, summary.bytes, latency.mean,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
