@@ -27,8 +27,13 @@ PASSWORD = "moderate-well-123"
 
 class HoldEverything:
     def assess(self, request: ModerationRequest) -> Verdict:
-        signals = {"off_topic": {"score": 0.9, "version": "test",
-                                 "evidence": {"nearest_passage": "Buses run at night.", "similarity": 0.1}}}  # fmt: skip
+        signals = {
+            "off_topic": {
+                "score": 0.9,
+                "version": "test",
+                "evidence": {"nearest_passage": "Buses run at night.", "similarity": 0.1},
+            }
+        }
         return Verdict(Decision.HOLD, ("off_topic 0.90 ≥ hold threshold 0.50",), "", signals, "post")
 
 
@@ -47,8 +52,14 @@ class Dashboard:
 
 
 def make_dashboard(tmp_path: Path, clock: FakeClock) -> Iterator[Dashboard]:
-    config = load(overrides={"database_url": f"sqlite:///{tmp_path / 'townhall.sqlite3'}", "secret_key": "test-secret",
-                             "fetch_articles": False, "moderation_enabled": False})  # fmt: skip
+    config = load(
+        overrides={
+            "database_url": f"sqlite:///{tmp_path / 'townhall.sqlite3'}",
+            "secret_key": "test-secret",
+            "fetch_articles": False,
+            "moderation_enabled": False,
+        }
+    )
     storage = Storage(config.database_url)
     storage.migrate()
     app = create_app(config, storage=storage, moderator=HoldEverything(), clock=clock)

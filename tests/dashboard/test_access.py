@@ -37,8 +37,13 @@ def routes(dashboard: Dashboard) -> list[tuple[str, str, Any]]:
     return found
 
 
-def send(dashboard: Dashboard, method: str, path: str, headers: dict[str, str] | None = None,
-         data: dict[str, str] | None = None) -> Any:  # fmt: skip
+def send(
+    dashboard: Dashboard,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    data: dict[str, str] | None = None,
+) -> Any:
     if method == "GET":
         return dashboard.client.get(path, headers=headers, follow_redirects=False)
     if "/api/" in path:
@@ -57,7 +62,10 @@ def test_every_route_is_guarded_or_deliberately_public(dashboard: Dashboard) -> 
 
 
 def test_anonymous_requests_get_a_sign_in_redirect_or_401_and_no_data(dashboard: Dashboard) -> None:
-    reader = {"X-Townhall-Reader": "reader-token-0123456789", "Authorization": "Bearer th_not-a-dashboard-key"}
+    reader = {
+        "X-Townhall-Reader": "reader-token-0123456789",
+        "Authorization": "Bearer th_not-a-dashboard-key",
+    }
     for headers in ({}, reader, {"Cookie": "townhall_admin=forged-session-token"}):
         for method, path, _endpoint in routes(dashboard):
             if path.removeprefix("/admin") in PUBLIC:
@@ -110,14 +118,21 @@ def test_a_post_without_the_csrf_token_is_refused(dashboard: Dashboard) -> None:
     assert "did not come from the dashboard" in missing.text
     wrong = dashboard.client.post(path, data={"csrf": "guessed"}, headers=cookie, follow_redirects=False)
     assert wrong.status_code == 403
-    other_users = dashboard.client.post(path, data={"csrf": dashboard.csrf(Role.MODERATOR)}, headers=cookie,
-                                        follow_redirects=False)  # fmt: skip
+    other_users = dashboard.client.post(
+        path, data={"csrf": dashboard.csrf(Role.MODERATOR)}, headers=cookie, follow_redirects=False
+    )
     assert other_users.status_code == 403
-    api = dashboard.client.post(f"/admin/api/comments/{dashboard.comment.id}/approve", json={}, headers=cookie)
+    api = dashboard.client.post(
+        f"/admin/api/comments/{dashboard.comment.id}/approve", json={}, headers=cookie
+    )
     assert api.status_code == 403 and api.json()["error"]["code"] == "csrf"
     assert dashboard.services.comments.get(dashboard.comment.id).status is CommentStatus.HELD
-    ok = dashboard.client.post(path, data={"csrf": dashboard.csrf(Role.ADMIN), "next": "/admin/queue/held"},
-                               headers=cookie, follow_redirects=False)  # fmt: skip
+    ok = dashboard.client.post(
+        path,
+        data={"csrf": dashboard.csrf(Role.ADMIN), "next": "/admin/queue/held"},
+        headers=cookie,
+        follow_redirects=False,
+    )
     assert ok.status_code == 303 and ok.headers["location"] == "/admin/queue/held?done=approved"
     assert dashboard.services.comments.get(dashboard.comment.id).status is CommentStatus.PUBLISHED
 
@@ -125,7 +140,9 @@ def test_a_post_without_the_csrf_token_is_refused(dashboard: Dashboard) -> None:
 def test_redirects_after_a_form_stay_inside_the_dashboard(dashboard: Dashboard) -> None:
     path = f"/admin/comments/{dashboard.comment.id}/reject"
     data = {"csrf": dashboard.csrf(Role.ADMIN), "next": "https://evil.example/"}
-    response = dashboard.client.post(path, data=data, headers=dashboard.cookie(Role.ADMIN), follow_redirects=False)
+    response = dashboard.client.post(
+        path, data=data, headers=dashboard.cookie(Role.ADMIN), follow_redirects=False
+    )
     assert response.headers["location"].startswith("/admin/queue/held")
 
 
@@ -138,8 +155,11 @@ def _login_form(dashboard: Dashboard) -> str:
 
 def test_sign_in_sets_a_strict_http_only_cookie_scoped_to_the_dashboard(dashboard: Dashboard) -> None:
     token = _login_form(dashboard)
-    response = dashboard.client.post("/admin/login", data={"name": "editor", "password": PASSWORD, "login_token": token,
-                                                           "next": "/admin/stories"}, follow_redirects=False)  # fmt: skip
+    response = dashboard.client.post(
+        "/admin/login",
+        data={"name": "editor", "password": PASSWORD, "login_token": token, "next": "/admin/stories"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/admin/stories"
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("townhall_admin="))
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/admin" in cookie
@@ -152,8 +172,11 @@ def test_the_session_cookie_is_secure_over_https(dashboard: Dashboard) -> None:
     client = dashboard.client
     client.base_url = client.base_url.copy_with(scheme="https")
     token = _login_form(dashboard)
-    response = client.post("/admin/login", data={"name": "admin", "password": PASSWORD, "login_token": token},
-                           follow_redirects=False)  # fmt: skip
+    response = client.post(
+        "/admin/login",
+        data={"name": "admin", "password": PASSWORD, "login_token": token},
+        follow_redirects=False,
+    )
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("townhall_admin="))
     assert "Secure" in cookie
 
@@ -162,19 +185,26 @@ def test_sign_in_needs_its_form_token_and_slows_down_after_failures(dashboard: D
     no_token = dashboard.client.post("/admin/login", data={"name": "admin", "password": PASSWORD})
     assert no_token.status_code == 403
     for _ in range(3):
-        failed = dashboard.client.post("/admin/login", data={"name": "admin", "password": "wrong-password",
-                                                             "login_token": _login_form(dashboard)})  # fmt: skip
+        failed = dashboard.client.post(
+            "/admin/login",
+            data={"name": "admin", "password": "wrong-password", "login_token": _login_form(dashboard)},
+        )
         assert failed.status_code == 401 and "do not match" in failed.text
-    delayed = dashboard.client.post("/admin/login", data={"name": "admin", "password": PASSWORD,
-                                                          "login_token": _login_form(dashboard)})  # fmt: skip
+    delayed = dashboard.client.post(
+        "/admin/login", data={"name": "admin", "password": PASSWORD, "login_token": _login_form(dashboard)}
+    )
     assert delayed.status_code == 429 and "try again in 1 second" in delayed.text
 
 
 def test_sign_out_and_sign_out_everywhere_end_sessions(dashboard: Dashboard) -> None:
     cookie = dashboard.cookie(Role.ADMIN)
     other = dashboard.services.accounts.start_session(dashboard.services.accounts.get("admin"))
-    out = dashboard.client.post("/admin/account/logout-everywhere", data={"csrf": dashboard.csrf(Role.ADMIN)},
-                                headers=cookie, follow_redirects=False)  # fmt: skip
+    out = dashboard.client.post(
+        "/admin/account/logout-everywhere",
+        data={"csrf": dashboard.csrf(Role.ADMIN)},
+        headers=cookie,
+        follow_redirects=False,
+    )
     assert out.status_code == 303
     assert dashboard.services.accounts.resolve(other.token) is None
     assert dashboard.services.accounts.resolve(dashboard.sessions[Role.ADMIN][0]) is None
@@ -182,8 +212,12 @@ def test_sign_out_and_sign_out_everywhere_end_sessions(dashboard: Dashboard) -> 
     token = fresh.split(";")[0].split("=", 1)[1]
     session = dashboard.services.accounts.resolve(token)
     assert session is not None  # this browser stays signed in with a new session
-    logout = dashboard.client.post("/admin/logout", data={"csrf": session.csrf_token},
-                                   headers={"Cookie": f"townhall_admin={token}"}, follow_redirects=False)  # fmt: skip
+    logout = dashboard.client.post(
+        "/admin/logout",
+        data={"csrf": session.csrf_token},
+        headers={"Cookie": f"townhall_admin={token}"},
+        follow_redirects=False,
+    )
     assert logout.status_code == 303
     assert dashboard.services.accounts.resolve(token) is None
 
@@ -199,7 +233,9 @@ def test_pages_load_nothing_from_other_hosts_and_escape_comments(dashboard: Dash
     hostile = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"
     story = dashboard.services.stories.get(dashboard.comment.story_id)
     site = dashboard.services.sites.get("ledger")
-    posted = dashboard.services.comments.post(site, story.url, hostile, guest("Eve", None, "reader-eve", "s")).comment
+    posted = dashboard.services.comments.post(
+        site, story.url, hostile, guest("Eve", None, "reader-eve", "s")
+    ).comment
     detail = dashboard.client.get(f"/admin/comments/{posted.id}", headers=dashboard.cookie(Role.ADMIN))
     assert "<script>alert(1)" not in detail.text and "<img src=x" not in detail.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail.text

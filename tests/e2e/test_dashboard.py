@@ -33,8 +33,10 @@ from townhall.types import Decision
 pytestmark = pytest.mark.browser
 
 STORY = "night-bus-pilot"
-PASSAGE = ("The pilot will cost the council about 410,000 pounds, paid from the parking surplus rather than "
-           "from council tax.")  # fmt: skip
+PASSAGE = (
+    "The pilot will cost the council about 410,000 pounds, paid from the parking surplus rather than "
+    "from council tax."
+)
 
 
 @dataclass
@@ -58,12 +60,20 @@ class Scripted:
 
 def off_topic_verdict() -> Verdict:
     signals = {
-        "off_topic": {"score": 0.86, "version": "scripted",
-                      "evidence": {"nearest_passage": PASSAGE, "similarity": 0.14}},
+        "off_topic": {
+            "score": 0.86,
+            "version": "scripted",
+            "evidence": {"nearest_passage": PASSAGE, "similarity": 0.14},
+        },
         "toxicity": {"score": 0.04, "version": "scripted", "evidence": {"spans": []}},
-    }  # fmt: skip
-    return Verdict(Decision.HOLD, ("off_topic 0.86 ≥ hold threshold 0.50",),
-                   "Your comment is awaiting review by a moderator.", signals, "post")  # fmt: skip
+    }
+    return Verdict(
+        Decision.HOLD,
+        ("off_topic 0.86 ≥ hold threshold 0.50",),
+        "Your comment is awaiting review by a moderator.",
+        signals,
+        "post",
+    )
 
 
 def toxic_verdict(body: str, word: str) -> Verdict:
@@ -75,8 +85,13 @@ def toxic_verdict(body: str, word: str) -> Verdict:
 
 def hold(demo: Demo, body: str, name: str, verdict: Verdict, slug: str = STORY) -> int:
     """Post a comment into the running demo's database, held with ``verdict``; returns its id."""
-    config = load(overrides={"database_url": f"sqlite:///{demo.data / 'demo.sqlite3'}", "fetch_articles": False,
-                             "moderation_enabled": False})  # fmt: skip
+    config = load(
+        overrides={
+            "database_url": f"sqlite:///{demo.data / 'demo.sqlite3'}",
+            "fetch_articles": False,
+            "moderation_enabled": False,
+        }
+    )
     storage = Storage(config.database_url)
     try:
         services = build_services(config, storage, resolve_secret(config), moderator=Scripted(verdict))
@@ -149,7 +164,9 @@ def test_moderator_clears_the_held_queue_with_the_keyboard(demo: Demo, page: Pag
     expect(detail).to_have_attribute("data-id", str(rude_id))
 
     # Reject the other with the reason chosen in the form.
-    detail.get_by_label("Reason the author may see").select_option("Personal attacks are not allowed.")
+    detail.get_by_label("Reason the author is given if you reject").select_option(
+        "Personal attacks are not allowed."
+    )
     page.keyboard.press("r")
     expect(items.filter(has_text=f"{marker}-b")).to_have_count(0)
     expect(page.locator("#announce")).to_have_text("Rejected.")
@@ -205,7 +222,9 @@ def test_closing_a_story_closes_the_widget(demo: Demo, page: Page) -> None:
 
 def test_the_dashboard_works_on_a_phone(demo: Demo, page: Page) -> None:
     marker = uuid.uuid4().hex[:6]
-    hold(demo, f"Does anyone know a good plumber in Wend Meadows? ({marker})", "Sam Reed", off_topic_verdict())
+    hold(
+        demo, f"Does anyone know a good plumber in Wend Meadows? ({marker})", "Sam Reed", off_topic_verdict()
+    )
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, demo.url)
     card = page.locator(".q-item", has_text=marker)
@@ -218,7 +237,9 @@ def test_the_dashboard_works_on_a_phone(demo: Demo, page: Page) -> None:
 
 
 def test_off_topic_comment_held_by_the_models_shows_its_evidence(page: Page, tmp_path: Path) -> None:
-    pytest.importorskip("townhall.moderation.signals.off_topic", reason="the off-topic model is not built yet")
+    pytest.importorskip(
+        "townhall.moderation.pipeline", reason="the moderation models are not built yet", exc_type=ImportError
+    )
     port = servers.free_port()
     with servers.townhall(["demo", "--port", str(port), "--data-dir", str(tmp_path)], port) as url:
         demo = Demo(url, tmp_path)

@@ -29,16 +29,24 @@ class Scripted:
 
 def off_topic(score: float = 0.8, toxicity: float = 0.1) -> Verdict:
     signals = {
-        "off_topic": {"score": score, "version": "t1",
-                      "evidence": {"nearest_passage": PASSAGE, "similarity": round(1 - score, 2)}},
+        "off_topic": {
+            "score": score,
+            "version": "t1",
+            "evidence": {"nearest_passage": PASSAGE, "similarity": round(1 - score, 2)},
+        },
         "toxicity": {"score": toxicity, "version": "t1", "evidence": {"spans": []}},
-    }  # fmt: skip
+    }
     return Verdict(Decision.HOLD, ("far from the article",), "", signals, "post")
 
 
 def toxic(score: float = 0.7) -> Verdict:
-    signals = {"toxicity": {"score": score, "version": "t1",
-                            "evidence": {"spans": [{"start": 0, "end": 5, "text": "Idiot", "weight": 0.9}]}}}  # fmt: skip
+    signals = {
+        "toxicity": {
+            "score": score,
+            "version": "t1",
+            "evidence": {"spans": [{"start": 0, "end": 5, "text": "Idiot", "weight": 0.9}]},
+        }
+    }
     return Verdict(Decision.HOLD, ("abusive",), "", signals, "post")
 
 
@@ -57,8 +65,15 @@ def site(services: Services):
     return services.sites.add("ledger", "The Ledger", [ORIGIN])
 
 
-def post(services: Services, site, moderator: Scripted, verdict: Verdict = PUBLISH, body: str = "Idiot plan.",
-         name: str = "Ana", **kw: Any):  # fmt: skip
+def post(
+    services: Services,
+    site,
+    moderator: Scripted,
+    verdict: Verdict = PUBLISH,
+    body: str = "Idiot plan.",
+    name: str = "Ana",
+    **kw: Any,
+):
     moderator.next = verdict
     return services.comments.post(site, URL, body, guest(name, None, f"reader-{name}", "s"), **kw).comment
 
@@ -77,7 +92,9 @@ def test_held_comment_waits_in_the_held_queue_with_the_signal_that_held_it(servi
     assert services.queue.counts("ledger")["held"] == 1
 
 
-def test_approve_publishes_in_one_audited_transaction_and_stales_the_thread(services, site, moderator) -> None:
+def test_approve_publishes_in_one_audited_transaction_and_stales_the_thread(
+    services, site, moderator
+) -> None:
     held = post(services, site, moderator, off_topic())
     before = services.stories.get(held.story_id)
     approved = services.queue.approve(held.id, "mo", "on topic after all")
@@ -101,7 +118,10 @@ def test_reject_keeps_the_reason_for_the_reader_and_the_audit_trail(services, si
     published = post(services, site, moderator)
     rejected = services.queue.reject(published.id, "mo", "Personal attacks are not allowed.")
     assert rejected.status is CommentStatus.REJECTED
-    assert rejected.verdict is not None and rejected.verdict["reader_message"] == "Personal attacks are not allowed."
+    assert (
+        rejected.verdict is not None
+        and rejected.verdict["reader_message"] == "Personal attacks are not allowed."
+    )
     story = services.stories.get(published.story_id)
     assert story.comment_count == 0
     assert services.comments.thread(story).comments == []
@@ -117,7 +137,9 @@ def test_reject_keeps_the_reason_for_the_reader_and_the_audit_trail(services, si
 def test_pre_moderated_comments_wait_in_pending_unless_a_signal_held_them(services, site, moderator) -> None:
     pending = post(services, site, moderator, PRE)
     flagged = off_topic()
-    held = post(services, site, moderator, Verdict(flagged.decision, flagged.reasons, "", flagged.signals, "pre"))
+    held = post(
+        services, site, moderator, Verdict(flagged.decision, flagged.reasons, "", flagged.signals, "pre")
+    )
     assert ids(services.queue.list(Queue.PENDING)) == [pending.id]
     assert ids(services.queue.list(Queue.HELD)) == [held.id]
     assert services.queue.list(Queue.PENDING).items[0].causes == ()
@@ -134,7 +156,11 @@ def test_filters_and_most_severe_first(services, site, moderator) -> None:
     assert ids(services.queue.list(Queue.HELD, QueueFilter(signal="toxicity"))) == [worst.id]
     assert ids(services.queue.list(Queue.HELD, QueueFilter(author_id=mild.author.id))) == [mild.id]
     assert ids(services.queue.list(Queue.HELD, QueueFilter(site_id="elsewhere"))) == []
-    assert ids(services.queue.list(Queue.HELD, QueueFilter(story_id=mild.story_id))) == [middle.id, worst.id, mild.id]
+    assert ids(services.queue.list(Queue.HELD, QueueFilter(story_id=mild.story_id))) == [
+        middle.id,
+        worst.id,
+        mild.id,
+    ]
     two = services.queue.list(Queue.HELD, page=2, per_page=2)
     assert (ids(two), two.total, two.pages) == ([mild.id], 3, 2)
 
@@ -163,12 +189,15 @@ def test_reported_queue_shows_reasons_and_approving_dismisses_the_reports(servic
         assert all(r["resolved_at"] is not None for r in tx.feedback.reports_for(comment.id))
 
 
-def test_ban_rejects_pending_comments_and_refuses_the_next_one(services, site, moderator, clock: FakeClock) -> None:
+def test_ban_rejects_pending_comments_and_refuses_the_next_one(
+    services, site, moderator, clock: FakeClock
+) -> None:
     first = post(services, site, moderator, off_topic(), name="Troll")
     second = post(services, site, moderator, toxic(), name="Troll")
     kept = post(services, site, moderator, name="Troll")
-    rejected = services.queue.ban(first.author.id, "mo", clock() + timedelta(days=7), "abuse",
-                                  reject_pending=True, comment_id=second.id)  # fmt: skip
+    rejected = services.queue.ban(
+        first.author.id, "mo", clock() + timedelta(days=7), "abuse", reject_pending=True, comment_id=second.id
+    )
     assert rejected == 2
     assert services.comments.get(first.id).status is CommentStatus.REJECTED
     assert services.comments.get(kept.id).status is CommentStatus.PUBLISHED
@@ -226,8 +255,15 @@ def test_bulk_actions_are_one_transaction_and_skip_what_is_done(services, site, 
 
 def test_detail_shows_context_signals_history_and_reports(services, site, moderator) -> None:
     parent = post(services, site, moderator, body="The night bus is long overdue.", name="Ana")
-    reply = post(services, site, moderator, off_topic(), body="Anyway, who won the match?", name="Ben",
-                 parent_id=parent.id)  # fmt: skip
+    reply = post(
+        services,
+        site,
+        moderator,
+        off_topic(),
+        body="Anyway, who won the match?",
+        name="Ben",
+        parent_id=parent.id,
+    )
     detail = services.queue.detail(reply.id)
     assert detail.parent is not None and detail.parent.id == parent.id
     assert [c.id for c in detail.conversation] == [parent.id, reply.id]
@@ -259,7 +295,9 @@ def test_story_overview_helpers(services, site, moderator) -> None:
     assert [c.id for c in services.queue.story_thread(held.story_id)][0] == held.id
 
 
-def test_stats_count_volume_holds_and_moderator_agreement(services, site, moderator, clock: FakeClock) -> None:
+def test_stats_count_volume_holds_and_moderator_agreement(
+    services, site, moderator, clock: FakeClock
+) -> None:
     held = [post(services, site, moderator, off_topic(), name=n) for n in ("Ana", "Ben", "Cai", "Dee")]
     post(services, site, moderator, toxic(), name="Eve")
     for name in ("Fay", "Gus", "Hal"):
@@ -271,7 +309,11 @@ def test_stats_count_volume_holds_and_moderator_agreement(services, site, modera
     stats = services.stats.overview("ledger", days=7)
     assert stats.total == 8 and stats.held == 5 and stats.rejected == 0
     by_name = {s.name: s for s in stats.signals}
-    assert (by_name["off_topic"].held, by_name["off_topic"].reviewed, by_name["off_topic"].agreed) == (4, 3, 2)
+    assert (by_name["off_topic"].held, by_name["off_topic"].reviewed, by_name["off_topic"].agreed) == (
+        4,
+        3,
+        2,
+    )
     assert by_name["off_topic"].precision == pytest.approx(2 / 3)
     assert by_name["toxicity"].precision is None
     assert sum(count for _, count in stats.per_day) == 8

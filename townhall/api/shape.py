@@ -50,6 +50,8 @@ def own(c: Comment, edit_window_minutes: int) -> dict[str, Any]:
     data = comment(c)
     data["body"] = c.body
     data["editable_until"] = iso(c.created_at + timedelta(minutes=edit_window_minutes))
+    waiting_or_refused = c.status in (CommentStatus.HELD, CommentStatus.REJECTED)
+    data["message"] = (c.verdict or {}).get("reader_message", "") if waiting_or_refused else ""
     return data
 
 

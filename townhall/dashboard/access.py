@@ -91,7 +91,9 @@ def clear_cookie(response: Response, request: Request, name: str) -> None:
 
 
 def error_json(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status_code=status)
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "fields": fields or {}}}, status_code=status
+    )
 
 
 def safe_next(target: str | None, default: str = PREFIX + "/") -> str:
@@ -109,8 +111,11 @@ def login_redirect(request: Request) -> RedirectResponse:
 def check_csrf(request: Request, session: Session, form: dict[str, Any] | None) -> None:
     sent = request.headers.get("x-csrf-token") or (form or {}).get("csrf") or ""
     if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
-        raise Refusal(403, "csrf", "This form has expired or did not come from the dashboard. Reload the page "
-                                   "and try again.")  # fmt: skip
+        raise Refusal(
+            403,
+            "csrf",
+            "This form has expired or did not come from the dashboard. Reload the page and try again.",
+        )
 
 
 async def read_body(request: Request, api: bool) -> dict[str, Any]:
@@ -144,11 +149,13 @@ def guarded(roles: frozenset[Role], *, api: bool = False) -> Callable[[Handler],
             session = await run_in_threadpool(services.accounts.resolve, token) if token else None
             try:
                 if session is None:
-                    if request.method == "GET" and not api:
+                    if request.method in ("GET", "HEAD") and not api:
                         return login_redirect(request)
                     raise Refusal(401, "unauthorized", "Sign in to the dashboard first.")
                 if session.user.role not in roles:
-                    raise Refusal(403, "forbidden", f"Your role ({session.user.role.value}) cannot use this page.")
+                    raise Refusal(
+                        403, "forbidden", f"Your role ({session.user.role.value}) cannot use this page."
+                    )
                 request.state.session = session
                 request.state.body = {}
                 if request.method == "POST":
@@ -179,8 +186,13 @@ def _refused(request: Request, refusal: Refusal, api: bool) -> Response:
 def _error_page(request: Request, status: int, message: str) -> Response:
     from townhall.dashboard.render import page  # noqa: PLC0415 - render imports this module
 
-    return page(request, "error.html", status_code=status, title=_TITLES.get(status, "Something went wrong"),
-                message=message)  # fmt: skip
+    return page(
+        request,
+        "error.html",
+        status_code=status,
+        title=_TITLES.get(status, "Something went wrong"),
+        message=message,
+    )
 
 
 _TITLES = {

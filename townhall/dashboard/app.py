@@ -47,7 +47,9 @@ def build_dashboard(services: Services) -> Starlette:
     routes: list[BaseRoute] = []
     for module in (auth, queue, authors, stories, settings, stats, users):
         routes += module.routes()
-    routes.append(Mount("/static", app=StaticFiles(packages=[("townhall.dashboard", "static")]), name="static"))
+    routes.append(
+        Mount("/static", app=StaticFiles(packages=[("townhall.dashboard", "static")]), name="static")
+    )
     app = Starlette(routes=routes)
     app.add_middleware(SecurityHeaders)
     app.state.services = services

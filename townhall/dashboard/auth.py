@@ -33,10 +33,22 @@ from townhall.dashboard.render import page
 from townhall.errors import RateLimited, Unauthorized
 
 
-def _login_page(request: Request, error: str = "", status: int = 200, name: str = "", target: str = "") -> Response:
-    token = secrets.token_urlsafe(24)
-    response = page(request, "login.html", status_code=status, title="Sign in", login_token=token, error=error,
-                    name=name, target=safe_next(target or request.query_params.get("next")))  # fmt: skip
+def _login_page(
+    request: Request, error: str = "", status: int = 200, name: str = "", target: str = ""
+) -> Response:
+    # Reuse the browser's token, so two sign-in tabs do not invalidate each other.
+    existing = request.cookies.get(LOGIN_COOKIE, "")
+    token = existing if 20 <= len(existing) <= 64 else secrets.token_urlsafe(24)
+    response = page(
+        request,
+        "login.html",
+        status_code=status,
+        title="Sign in",
+        login_token=token,
+        error=error,
+        name=name,
+        target=safe_next(target or request.query_params.get("next")),
+    )
     set_cookie(response, request, LOGIN_COOKIE, token, max_age=3600)
     return response
 
@@ -44,7 +56,8 @@ def _login_page(request: Request, error: str = "", status: int = 200, name: str 
 async def login_form(request: Request) -> Response:
     services = services_of(request)
     token = request.cookies.get(SESSION_COOKIE, "")
-    if token and await run_in_threadpool(services.accounts.resolve, token):
+    session = await run_in_threadpool(services.accounts.resolve, token)
+    if session is not None:
         return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     return await run_in_threadpool(_login_page, request)
 
@@ -57,21 +70,31 @@ async def login(request: Request) -> Response:
         return await run_in_threadpool(_login_page, request, refusal.message, refusal.status)
     expected = request.cookies.get(LOGIN_COOKIE, "")
     sent = str(body.get("login_token", ""))
-    name, password, target = str(body.get("name", "")), str(body.get("password", "")), str(body.get("next", ""))
+    name, password, target = (
+        str(body.get("name", "")),
+        str(body.get("password", "")),
+        str(body.get("next", "")),
+    )
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         message = "The sign-in form expired. Please try again."
         return await run_in_threadpool(_login_page, request, message, 403, name, target)
     try:
         session = await run_in_threadpool(services.accounts.login, name, password)
     except RateLimited as exc:
-        return await run_in_threadpool(_login_page, request, exc.message[:1].upper() + exc.message[1:] + ".", 429,
-                                       name, target)  # fmt: skip
+        return await run_in_threadpool(
+            _login_page, request, exc.message[:1].upper() + exc.message[1:] + ".", 429, name, target
+        )
     except Unauthorized:
         message = "That name and password do not match an account."
         return await run_in_threadpool(_login_page, request, message, 401, name, target)
     response = RedirectResponse(safe_next(target), status_code=303)
-    set_cookie(response, request, SESSION_COOKIE, session.token,
-               int(services.accounts.session_length.total_seconds()))  # fmt: skip
+    set_cookie(
+        response,
+        request,
+        SESSION_COOKIE,
+        session.token,
+        int(services.accounts.session_length.total_seconds()),
+    )
     clear_cookie(response, request, LOGIN_COOKIE)
     return response
 

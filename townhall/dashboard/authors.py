@@ -14,8 +14,14 @@ from townhall.dashboard.render import NO_STORE, page
 @guarded(QUEUE)
 def author_page(request: Request) -> Response:
     profile = services_of(request).queue.author(request.path_params["author_id"])
-    return page(request, "author.html", title=f"Author {profile.author['name']}", section="queue", p=profile,
-                lengths=BAN_LENGTHS)  # fmt: skip
+    return page(
+        request,
+        "author.html",
+        title=f"Author {profile.author['name']}",
+        section="queue",
+        p=profile,
+        lengths=BAN_LENGTHS,
+    )
 
 
 def _ban(request: Request) -> int:
@@ -56,7 +62,9 @@ def unban_form(request: Request) -> Response:
 
 
 def _notes(request: Request) -> None:
-    services_of(request).queue.set_notes(request.path_params["author_id"], str(request.state.body.get("notes", "")))
+    services_of(request).queue.set_notes(
+        request.path_params["author_id"], str(request.state.body.get("notes", ""))
+    )
 
 
 @guarded(QUEUE)

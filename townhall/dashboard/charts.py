@@ -39,7 +39,9 @@ def _nice_max(value: int) -> int:
         step *= 10
 
 
-def bar_chart(points: list[tuple[str, int]], width: int = 720, height: int = 200, labels: int = 8) -> BarChart:
+def bar_chart(
+    points: list[tuple[str, int]], width: int = 720, height: int = 200, labels: int = 8
+) -> BarChart:
     """Geometry for a vertical bar chart; about ``labels`` x-axis labels are shown, evenly spaced."""
     left, top, bottom = 36, 10, height - 24
     peak = max((value for _, value in points), default=0)
@@ -50,8 +52,16 @@ def bar_chart(points: list[tuple[str, int]], width: int = 720, height: int = 200
     bars = []
     for i, (label, value) in enumerate(points):
         bar_height = (bottom - top) * value / axis
-        bars.append(Bar(x=round(left + i * slot + slot * 0.1, 2), y=round(bottom - bar_height, 2),
-                        width=round(slot * 0.8, 2), height=round(bar_height, 2), label=label, value=value,
-                        show_label=i % every == 0))  # fmt: skip
+        bars.append(
+            Bar(
+                x=round(left + i * slot + slot * 0.1, 2),
+                y=round(bottom - bar_height, 2),
+                width=round(slot * 0.8, 2),
+                height=round(bar_height, 2),
+                label=label,
+                value=value,
+                show_label=i % every == 0,
+            )
+        )
     ticks = [(round(bottom - (bottom - top) * k / 2, 2), axis * k // 2) for k in range(3)]
     return BarChart(width, height, top, bottom, left, bars, ticks, peak, sum(v for _, v in points))

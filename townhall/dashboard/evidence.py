@@ -51,7 +51,9 @@ def marks_for(text: str, readings: list[SignalReading]) -> list[Mark]:
             for item in reading.evidence.get("matches") or []:
                 if span := _span(text, item):
                     kind = "banned" if item.get("list") == "banned" else "suspect"
-                    marks.append(Mark(*span, f"words-{kind}", f"on the {kind} words list: {item.get('word', '')}"))
+                    marks.append(
+                        Mark(*span, f"words-{kind}", f"on the {kind} words list: {item.get('word', '')}")
+                    )
     return marks
 
 

@@ -48,9 +48,14 @@ def queue_filter(request: Request) -> QueueFilter:
 
 
 def filter_query(filters: QueueFilter, **extra: Any) -> str:
-    values = {"site": filters.site_id, "story": filters.story_id, "signal": filters.signal,
-              "author": filters.author_id, "order": filters.order.value if filters.order is not Order.NEWEST else None,
-              **extra}  # fmt: skip
+    values = {
+        "site": filters.site_id,
+        "story": filters.story_id,
+        "signal": filters.signal,
+        "author": filters.author_id,
+        "order": filters.order.value if filters.order is not Order.NEWEST else None,
+        **extra,
+    }
     return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
 
@@ -90,15 +95,24 @@ def render_detail(request: Request, detail: ItemDetail, back: str) -> str:
     return environment.get_template("_detail.html").render(context)
 
 
-def render_cards(request: Request, queue: Queue, items: list[QueueItem], filters: QueueFilter) -> list[dict[str, Any]]:
+def render_cards(
+    request: Request, queue: Queue, items: list[QueueItem], filters: QueueFilter
+) -> list[dict[str, Any]]:
     template = environment.get_template("_card.html")
     now = services_of(request).queue.clock()
     return [
-        {"id": item.comment.id, "html": template.render(item=item, queue=queue, prefix=PREFIX, now=now,
-                                                        link=f"{PREFIX}/queue/{queue.value}?"
-                                                        + filter_query(filters, selected=item.comment.id))}
+        {
+            "id": item.comment.id,
+            "html": template.render(
+                item=item,
+                queue=queue,
+                prefix=PREFIX,
+                now=now,
+                link=f"{PREFIX}/queue/{queue.value}?" + filter_query(filters, selected=item.comment.id),
+            ),
+        }
         for item in items
-    ]  # fmt: skip
+    ]
 
 
 @guarded(QUEUE)
@@ -119,11 +133,27 @@ def queue_page(request: Request) -> Response:
     story = services.stories.get(filters.story_id) if filters.story_id else None
     author = services.queue.author(filters.author_id).author if filters.author_id else None
     return page(
-        request, "queue.html", title=QUEUE_LABELS[queue], section="queue", queue=queue, listing=listing,
-        filters=filters, labels=QUEUE_LABELS, signals=KNOWN_SIGNALS, selected=selected_id, detail_html=detail_html,
-        sites=services.sites.list(), story=story, author=author, filter_query=filter_query, here=here,
-        counts=services.queue.counts(filters.site_id), Queue=Queue, Order=Order, reasons=REJECT_REASONS,
-    )  # fmt: skip
+        request,
+        "queue.html",
+        title=QUEUE_LABELS[queue],
+        section="queue",
+        queue=queue,
+        listing=listing,
+        filters=filters,
+        labels=QUEUE_LABELS,
+        signals=KNOWN_SIGNALS,
+        selected=selected_id,
+        detail_html=detail_html,
+        sites=services.sites.list(),
+        story=story,
+        author=author,
+        filter_query=filter_query,
+        here=here,
+        counts=services.queue.counts(filters.site_id),
+        Queue=Queue,
+        Order=Order,
+        reasons=REJECT_REASONS,
+    )
 
 
 @guarded(QUEUE)
@@ -134,8 +164,14 @@ def comment_page(request: Request) -> Response:
     context = detail_context(request, detail)
     # The page's forms come back here, so the moderator sees what their action did.
     context["back"] = f"{PREFIX}/comments/{detail.comment.id}?{urlencode({'next': return_to})}"
-    return page(request, "comment.html", title=f"Comment {detail.comment.id}", section="queue",
-                return_to=return_to, **context)  # fmt: skip
+    return page(
+        request,
+        "comment.html",
+        title=f"Comment {detail.comment.id}",
+        section="queue",
+        return_to=return_to,
+        **context,
+    )
 
 
 def _act(request: Request, action: Action, body: dict[str, Any]) -> tuple[str, Any]:
@@ -166,10 +202,13 @@ def _action_api(action: Action) -> Any:
     def handler(request: Request) -> Response:
         done, comment = _act(request, action, request.state.body)
         return JSONResponse(
-            {"ok": True, "done": done, "comment": {"id": comment.id, "status": comment.status.value,
-                                                   "featured": comment.featured}},
+            {
+                "ok": True,
+                "done": done,
+                "comment": {"id": comment.id, "status": comment.status.value, "featured": comment.featured},
+            },
             headers=NO_STORE,
-        )  # fmt: skip
+        )
 
     handler.__name__ = f"{action.value}_api"
     return guarded(FEATURE if action in (Action.FEATURE, Action.UNFEATURE) else QUEUE, api=True)(handler)
@@ -187,7 +226,9 @@ def _bulk(request: Request) -> int:
         action = Action(str(body.get("action", "")))
     except ValueError as exc:
         raise Invalid("bulk actions are approve and reject", fields={"action": "approve or reject"}) from exc
-    return services_of(request).queue.bulk(ids, action, session_of(request).user.name, str(body.get("reason") or ""))
+    return services_of(request).queue.bulk(
+        ids, action, session_of(request).user.name, str(body.get("reason") or "")
+    )
 
 
 @guarded(QUEUE)
@@ -205,7 +246,9 @@ def bulk_api(request: Request) -> Response:
 @guarded(QUEUE, api=True)
 def counts_api(request: Request) -> Response:
     """Live counts: how many comments wait in each queue, and the newest one's id."""
-    return JSONResponse(services_of(request).queue.counts(request.query_params.get("site") or None), headers=NO_STORE)
+    return JSONResponse(
+        services_of(request).queue.counts(request.query_params.get("site") or None), headers=NO_STORE
+    )
 
 
 @guarded(QUEUE, api=True)
@@ -213,7 +256,11 @@ def detail_api(request: Request) -> Response:
     detail = services_of(request).queue.detail(request.path_params["comment_id"])
     back = safe_next(request.query_params.get("next"), f"{PREFIX}/queue/held")
     return JSONResponse(
-        {"id": detail.comment.id, "status": detail.comment.status.value, "html": render_detail(request, detail, back)},
+        {
+            "id": detail.comment.id,
+            "status": detail.comment.status.value,
+            "html": render_detail(request, detail, back),
+        },
         headers=NO_STORE,
     )
 
@@ -223,10 +270,17 @@ def queue_api(request: Request) -> Response:
     """A page of a queue as rendered cards, for the list to refill itself without a reload."""
     queue = _queue(request)
     filters = queue_filter(request)
-    listing = services_of(request).queue.list(queue, filters, int_param(request.query_params.get("page")) or 1,
-                                              PER_PAGE)  # fmt: skip
-    return JSONResponse({"queue": queue.value, "total": listing.total,
-                         "items": render_cards(request, queue, listing.items, filters)}, headers=NO_STORE)  # fmt: skip
+    listing = services_of(request).queue.list(
+        queue, filters, int_param(request.query_params.get("page")) or 1, PER_PAGE
+    )
+    return JSONResponse(
+        {
+            "queue": queue.value,
+            "total": listing.total,
+            "items": render_cards(request, queue, listing.items, filters),
+        },
+        headers=NO_STORE,
+    )
 
 
 @guarded(QUEUE)
@@ -246,7 +300,10 @@ def routes() -> list[BaseRoute]:
         Route("/api/bulk", bulk_api, methods=["POST"]),
     ]
     for action in Action:
-        found.append(Route(f"/comments/{{comment_id:int}}/{action.value}", _action_form(action), methods=["POST"]))
-        found.append(Route(f"/api/comments/{{comment_id:int}}/{action.value}", _action_api(action), methods=["POST"]))
+        found.append(
+            Route(f"/comments/{{comment_id:int}}/{action.value}", _action_form(action), methods=["POST"])
+        )
+        found.append(
+            Route(f"/api/comments/{{comment_id:int}}/{action.value}", _action_api(action), methods=["POST"])
+        )
     return found
-

@@ -17,6 +17,7 @@ from townhall.dashboard.queue import KNOWN_SIGNALS
 from townhall.dashboard.render import page
 from townhall.errors import Invalid, NotFound
 from townhall.models import Site
+from townhall.services.holds import DEFAULT_THRESHOLDS
 from townhall.services.sites import apply_settings
 from townhall.services.urls import normalise_origin
 
@@ -111,13 +112,31 @@ def settings_page(request: Request) -> Response:
     return _render(request, site, form_values(site), {})
 
 
-def _render(request: Request, site: Site, values: dict[str, Any], errors: dict[str, str], status: int = 200,
-            secret: str = "") -> Response:  # fmt: skip
+def _render(
+    request: Request,
+    site: Site,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    secret: str = "",
+) -> Response:
     return page(
-        request, "settings.html", status_code=status, title=f"Settings · {site.name}", section="settings", site=site,
-        sites=services_of(request).sites.list(), values=values, errors=errors, numbers=NUMBERS, lists=LISTS,
-        signals=KNOWN_SIGNALS, secret=secret, can_rotate=session_of(request).user.role in ADMIN,
-    )  # fmt: skip
+        request,
+        "settings.html",
+        status_code=status,
+        title=f"Settings · {site.name}",
+        section="settings",
+        site=site,
+        sites=services_of(request).sites.list(),
+        values=values,
+        errors=errors,
+        numbers=NUMBERS,
+        lists=LISTS,
+        signals=KNOWN_SIGNALS,
+        defaults=DEFAULT_THRESHOLDS,
+        secret=secret,
+        can_rotate=session_of(request).user.role in ADMIN,
+    )
 
 
 @guarded(SETTINGS)

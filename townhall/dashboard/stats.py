@@ -23,8 +23,19 @@ def stats_page(request: Request) -> Response:
     stats = services.stats.overview(site_id, days)
     hourly = bar_chart([(at.strftime("%H:00"), n) for at, n in stats.per_hour], labels=8)
     daily = bar_chart([(at.strftime("%d %b"), n) for at, n in stats.per_day], labels=7)
-    return page(request, "stats.html", title="Stats", section="stats", stats=stats, hourly=hourly, daily=daily,
-                days=days, periods=PERIODS, site_id=site_id or "", sites=services.sites.list())  # fmt: skip
+    return page(
+        request,
+        "stats.html",
+        title="Stats",
+        section="stats",
+        stats=stats,
+        hourly=hourly,
+        daily=daily,
+        days=days,
+        periods=PERIODS,
+        site_id=site_id or "",
+        sites=services.sites.list(),
+    )
 
 
 def routes() -> list[BaseRoute]:

@@ -59,13 +59,27 @@ def stories_page(request: Request) -> Response:
     closed = {"open": False, "closed": True}.get(state)
     number = int_param(query.get("page")) or 1
     site_id = query.get("site") or None
-    stories = services.queue.stories(site_id, closed, query.get("q", ""), PER_PAGE + 1, (number - 1) * PER_PAGE)
+    stories = services.queue.stories(
+        site_id, closed, query.get("q", ""), PER_PAGE + 1, (number - 1) * PER_PAGE
+    )
     more = len(stories) > PER_PAGE
     stories = stories[:PER_PAGE]
     held = services.queue.held_by_story([s.id for s in stories])
-    return page(request, "stories.html", title="Stories", section="stories", stories=stories, held=held,
-                state=state, q=query.get("q", ""), site_id=site_id or "", sites=services.sites.list(),
-                number=number, more=more, can_edit=session_of(request).user.role in STORY_EDIT)  # fmt: skip
+    return page(
+        request,
+        "stories.html",
+        title="Stories",
+        section="stories",
+        stories=stories,
+        held=held,
+        state=state,
+        q=query.get("q", ""),
+        site_id=site_id or "",
+        sites=services.sites.list(),
+        number=number,
+        more=more,
+        can_edit=session_of(request).user.role in STORY_EDIT,
+    )
 
 
 @guarded(STORIES)
@@ -74,9 +88,18 @@ def story_page(request: Request) -> Response:
     story = services.stories.get(request.path_params["story_id"])
     comments = thread_order(services.queue.story_thread(story.id))
     role = session_of(request).user.role
-    return page(request, "story.html", title=story.title or story.url, section="stories", story=story,
-                comments=comments, site=services.sites.get(story.site_id), can_edit=role in STORY_EDIT,
-                can_feature=role in FEATURE, can_queue=role in QUEUE)  # fmt: skip
+    return page(
+        request,
+        "story.html",
+        title=story.title or story.url,
+        section="stories",
+        story=story,
+        comments=comments,
+        site=services.sites.get(story.site_id),
+        can_edit=role in STORY_EDIT,
+        can_feature=role in FEATURE,
+        can_queue=role in QUEUE,
+    )
 
 
 def _back(request: Request, done: str) -> Response:
@@ -91,16 +114,18 @@ def _back(request: Request, done: str) -> Response:
 @guarded(STORY_EDIT)
 def close_story(request: Request) -> Response:
     reason = str(request.state.body.get("reason") or "")[:500]
-    services_of(request).stories.close(request.path_params["story_id"], _actor_kind(request),
-                                       session_of(request).user.name, reason)  # fmt: skip
+    services_of(request).stories.close(
+        request.path_params["story_id"], _actor_kind(request), session_of(request).user.name, reason
+    )
     return _back(request, "closed")
 
 
 @guarded(STORY_EDIT)
 def reopen_story(request: Request) -> Response:
     reason = str(request.state.body.get("reason") or "")[:500]
-    services_of(request).stories.reopen(request.path_params["story_id"], _actor_kind(request),
-                                        session_of(request).user.name, reason)  # fmt: skip
+    services_of(request).stories.reopen(
+        request.path_params["story_id"], _actor_kind(request), session_of(request).user.name, reason
+    )
     return _back(request, "reopened")
 
 
@@ -112,15 +137,18 @@ def parse_closes_at(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise Invalid("closing date must look like 2026-12-01T18:00", fields={"closes_at": "not a date"}) from exc
+        raise Invalid(
+            "closing date must look like 2026-12-01T18:00", fields={"closes_at": "not a date"}
+        ) from exc
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 @guarded(STORY_EDIT)
 def schedule_story(request: Request) -> Response:
     closes_at = parse_closes_at(str(request.state.body.get("closes_at") or ""))
-    services_of(request).stories.schedule_close(request.path_params["story_id"], closes_at, _actor_kind(request),
-                                                session_of(request).user.name)  # fmt: skip
+    services_of(request).stories.schedule_close(
+        request.path_params["story_id"], closes_at, _actor_kind(request), session_of(request).user.name
+    )
     return _back(request, "scheduled")
 
 

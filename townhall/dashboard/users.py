@@ -23,11 +23,25 @@ from townhall.errors import Invalid, NotFound, TownhallError, Unauthorized
 from townhall.types import Role
 
 
-def _users_page(request: Request, errors: dict[str, str] | None = None, status: int = 200, message: str = "",
-                values: dict[str, str] | None = None) -> Response:  # fmt: skip
-    return page(request, "users.html", status_code=status, title="Users", section="users",
-                users=services_of(request).accounts.list(), roles=list(Role), errors=errors or {},
-                message=message, values=values or {})  # fmt: skip
+def _users_page(
+    request: Request,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    message: str = "",
+    values: dict[str, str] | None = None,
+) -> Response:
+    return page(
+        request,
+        "users.html",
+        status_code=status,
+        title="Users",
+        section="users",
+        users=services_of(request).accounts.list(),
+        roles=list(Role),
+        errors=errors or {},
+        message=message,
+        values=values or {},
+    )
 
 
 @guarded(ADMIN)
@@ -86,7 +100,9 @@ def change_user(request: Request) -> Response:
 def account_page(request: Request) -> Response:
     user = session_of(request).user
     sessions = services_of(request).accounts.session_count(user.name)
-    return page(request, "account.html", title="Your account", section="account", sessions=sessions, errors={})
+    return page(
+        request, "account.html", title="Your account", section="account", sessions=sessions, errors={}
+    )
 
 
 @guarded(ALL_STAFF)
@@ -98,13 +114,27 @@ def change_own_password(request: Request) -> Response:
         accounts.authenticate(user.name, str(body.get("current", "")))
     except TownhallError as exc:
         message = "That is not your current password." if isinstance(exc, Unauthorized) else exc.message
-        return page(request, "account.html", status_code=422, title="Your account", section="account",
-                    sessions=accounts.session_count(user.name), errors={"current": message})  # fmt: skip
+        return page(
+            request,
+            "account.html",
+            status_code=422,
+            title="Your account",
+            section="account",
+            sessions=accounts.session_count(user.name),
+            errors={"current": message},
+        )
     try:
         accounts.reset_password(user.name, str(body.get("password", "")))
     except Invalid as exc:
-        return page(request, "account.html", status_code=422, title="Your account", section="account",
-                    sessions=accounts.session_count(user.name), errors={"password": exc.message})  # fmt: skip
+        return page(
+            request,
+            "account.html",
+            status_code=422,
+            title="Your account",
+            section="account",
+            sessions=accounts.session_count(user.name),
+            errors={"password": exc.message},
+        )
     return _fresh_session(request, "password")
 
 
@@ -119,7 +149,9 @@ def _fresh_session(request: Request, done: str) -> Response:
     accounts = services_of(request).accounts
     session = accounts.start_session(session_of(request).user)
     response = RedirectResponse(f"{PREFIX}/account?done={quote(done)}", status_code=303)
-    set_session_cookie(response, request, SESSION_COOKIE, session.token, int(accounts.session_length.total_seconds()))
+    set_session_cookie(
+        response, request, SESSION_COOKIE, session.token, int(accounts.session_length.total_seconds())
+    )
     return response
 
 

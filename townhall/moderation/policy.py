@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from townhall.models import SiteSettings
 from townhall.moderation.signal import SignalResult
-from townhall.moderation.verdict import Verdict
+from townhall.moderation.verdict import ModerationRequest, Verdict
 from townhall.types import Decision, ModerationMode
 
 # Chosen on the evaluation sets' dev halves (docs/model-card.md); off-topic never rejects by itself.
@@ -99,3 +99,10 @@ def decide(signals: Mapping[str, SignalResult], settings: SiteSettings, trust: T
         message = "Your comment is awaiting review: a moderator reads every comment on this site before it appears."
         return Verdict(Decision.HOLD, (*reasons, "pre-moderation"), message, recorded, mode)
     return Verdict(Decision.PUBLISH, tuple(reasons), "", recorded, mode)
+
+
+class WithoutModels:
+    """The moderator when the models are switched off: no signals, but the site's mode still holds."""
+
+    def assess(self, request: ModerationRequest) -> Verdict:
+        return decide({}, request.site.settings)

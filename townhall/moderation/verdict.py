@@ -34,8 +34,6 @@ class Verdict:
         }
 
 
-PUBLISH = Verdict(Decision.PUBLISH)
-
 
 @dataclass(frozen=True, slots=True)
 class ModerationRequest:
@@ -56,9 +54,3 @@ class ModerationRequest:
 class Moderator(Protocol):
     def assess(self, request: ModerationRequest) -> Verdict: ...
 
-
-class PublishEverything:
-    """The moderator used when moderation is switched off: every comment is published."""
-
-    def assess(self, request: ModerationRequest) -> Verdict:
-        return PUBLISH

@@ -109,10 +109,6 @@ class AccountService:
         assert row is not None
         return _user(row)
 
-    def list(self) -> list[User]:
-        with self.storage.read() as tx:
-            return [_user(row) for row in tx.accounts.list()]
-
     def get(self, name: str) -> User:
         with self.storage.read() as tx:
             row = tx.accounts.by_name(name)
@@ -210,6 +206,11 @@ class AccountService:
             row = tx.accounts.by_name(name)
             return tx.accounts.session_count(row["id"], self.clock()) if row else 0
 
+    # Last among the public methods: a method named `list` shadows the builtin in annotations below it.
+    def list(self) -> list[User]:
+        with self.storage.read() as tx:
+            return [_user(row) for row in tx.accounts.list()]
+
     # -- helpers -------------------------------------------------------------------------------
 
     def _change(self, name: str, **values: Any) -> User:
@@ -259,5 +260,7 @@ class AccountService:
                 f"password must be at least {MIN_PASSWORD} characters", fields={"password": "too short"}
             )
         if len(password) > MAX_PASSWORD:
-            raise Invalid(f"password must be at most {MAX_PASSWORD} characters", fields={"password": "too long"})
+            raise Invalid(
+                f"password must be at most {MAX_PASSWORD} characters", fields={"password": "too long"}
+            )
         return password

@@ -16,7 +16,8 @@ from datetime import timedelta
 
 from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from townhall.models import Comment, Site, Story, ThreadPage
-from townhall.moderation.verdict import Moderator, ModerationRequest, PublishEverything, Verdict
+from townhall.moderation.policy import WithoutModels
+from townhall.moderation.verdict import Moderator, ModerationRequest, Verdict
 from townhall.services.clock import Clock, utcnow
 from townhall.services.identity import Identity
 from townhall.services.stories import StoryService
@@ -89,7 +90,7 @@ class CommentService:
         self.storage = storage
         self.stories = stories
         self.secret = secret
-        self.moderator: Moderator = moderator or PublishEverything()
+        self.moderator: Moderator = moderator or WithoutModels()
         self.limits = limits or Limits()
         self.clock = clock
 

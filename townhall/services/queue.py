@@ -13,15 +13,14 @@ from enum import StrEnum
 from typing import Any
 
 from townhall.errors import Conflict, Invalid, NotFound
-from townhall.models import Comment, CommentEvent, Site, SiteSettings, Story
-from townhall.moderation.policy import thresholds_for
+from townhall.models import Comment, CommentEvent, Site, Story
 from townhall.services.clock import Clock, utcnow
+from townhall.services.holds import causes, is_pending, severity
 from townhall.services.text import plain
 from townhall.storage import Repos, Storage
 from townhall.types import ActorKind, CommentStatus
 
 FOREVER = datetime(9999, 12, 31, tzinfo=UTC)  # banned_until for a ban without end
-ABOUT_THE_READER = frozenset({"trust"})  # signals about the author, not the text: no part of severity
 DEFAULT_REJECT_REASON = "This comment breaks the site's rules for discussion."
 CANDIDATES = 500  # most items a queue considers when it filters and sorts by severity
 MAX_NOTES = 5000
@@ -46,47 +45,6 @@ class Action(StrEnum):
     REJECT = "reject"
     FEATURE = "feature"
     UNFEATURE = "unfeature"
-
-
-def _scores(verdict: dict[str, Any] | None) -> dict[str, float]:
-    scores: dict[str, float] = {}
-    for name, result in ((verdict or {}).get("signals") or {}).items():
-        score = result.get("score") if isinstance(result, dict) else None
-        if isinstance(score, int | float) and not isinstance(score, bool):
-            scores[name] = float(score)
-    return scores
-
-
-def causes(verdict: dict[str, Any] | None, settings: SiteSettings) -> tuple[str, ...]:
-    """The signals that held (or rejected) a comment, strongest first.
-
-    A signal counts when its score reached the site's hold or reject threshold for it (the
-    policy's defaults where the site sets none), unless the policy let it pass for a trusted
-    reader. Pre-moderation alone is no signal.
-    """
-    verdict = verdict or {}
-    if verdict.get("decision") not in ("hold", "reject"):
-        return ()
-    limits = thresholds_for(settings)
-    skipped = " ".join(str(r) for r in verdict.get("reasons") or [] if "skipped" in str(r))
-    found = []
-    for name, score in _scores(verdict).items():
-        pair = limits.get(name, {})
-        bar = min(pair.values()) if pair else None
-        if bar is not None and score >= bar and f"{name} borderline" not in skipped:
-            found.append((score, name))
-    return tuple(name for _score, name in sorted(found, key=lambda f: (-f[0], f[1])))
-
-
-def is_pending(verdict: dict[str, Any] | None, settings: SiteSettings) -> bool:
-    """Held only because the site pre-moderates: no signal held it."""
-    return (verdict or {}).get("mode") == "pre" and not causes(verdict, settings)
-
-
-def severity(verdict: dict[str, Any] | None) -> float:
-    """The highest score any signal about the text gave the comment."""
-    scores = _scores(verdict)
-    return max((v for k, v in scores.items() if k not in ABOUT_THE_READER), default=0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,51 +139,6 @@ class ModerationQueue:
         newest = max([row["id"] for row in held] + [newest_reported])
         return {"held": len(held) - pending, "pending": pending, "reported": reported, "newest": newest}
 
-    def list(self, queue: Queue, filters: QueueFilter | None = None, page: int = 1, per_page: int = 25) -> QueuePage:
-        filters = filters or QueueFilter()
-        where: dict[str, Any] = {"site_id": filters.site_id, "story_id": filters.story_id,
-                                 "author_id": filters.author_id, "limit": CANDIDATES}  # fmt: skip
-        decisions: dict[int, dict[str, Any]] = {}
-        reports: dict[int, list[dict[str, Any]]] = {}
-        with self.storage.read() as tx:
-            if queue in (Queue.HELD, Queue.PENDING):
-                found = tx.queue.by_status(CommentStatus.HELD, **where)
-            elif queue is Queue.REJECTED:
-                found = tx.queue.by_status(CommentStatus.REJECTED, **where)
-            elif queue is Queue.REPORTED:
-                found = tx.queue.reported(**where)
-            else:
-                events = tx.queue.recent_decisions(**where)
-                for event in events:
-                    decisions.setdefault(event["comment_id"], event)  # newest decision per comment
-                by_id = {c.id: c for c in tx.comments.many(list(decisions))}
-                found = [by_id[i] for i in decisions if i in by_id]
-            reports = tx.queue.open_reports([c.id for c in found])
-            stories = {sid: tx.stories.get(sid) for sid in {c.story_id for c in found}}
-            sites = {site.id: site for site in tx.sites.list()}
-        items = []
-        for comment in found:
-            story = stories[comment.story_id]
-            assert story is not None
-            settings = sites[story.site_id].settings
-            if queue in (Queue.HELD, Queue.PENDING) and is_pending(comment.verdict, settings) != (
-                queue is Queue.PENDING
-            ):
-                continue
-            item = QueueItem(
-                comment, story, causes(comment.verdict, settings), severity(comment.verdict),
-                reports.get(comment.id, []), decisions.get(comment.id),
-            )  # fmt: skip
-            if filters.signal and filters.signal not in item.causes:
-                continue
-            items.append(item)
-        if filters.order is Order.SEVERE and queue is not Queue.RECENT:
-            items.sort(key=lambda i: (-i.severity, -i.comment.id))
-        pages = max(1, -(-len(items) // per_page))
-        page = min(max(page, 1), pages)
-        shown = items[(page - 1) * per_page : page * per_page]
-        return QueuePage(queue, shown, len(items), page, pages)
-
     def detail(self, comment_id: int) -> ItemDetail:
         with self.storage.read() as tx:
             comment = self._comment(tx, comment_id)
@@ -254,8 +167,20 @@ class ModerationQueue:
         ]
         readings.sort(key=lambda r: (not r.flagged, -(r.score or 0.0)))
         author.pop("email", None)  # personal data a moderator does not need to see
-        return ItemDetail(comment, story, site, parent, conversation, readings, held_by, verdict,
-                          author, history, reports, events)  # fmt: skip
+        return ItemDetail(
+            comment,
+            story,
+            site,
+            parent,
+            conversation,
+            readings,
+            held_by,
+            verdict,
+            author,
+            history,
+            reports,
+            events,
+        )
 
     def author(self, author_id: int) -> AuthorProfile:
         with self.storage.read() as tx:
@@ -265,9 +190,10 @@ class ModerationQueue:
             history = tx.authors.history(author_id)
             comments = tx.comments.list(author_id=author_id, limit=30)
         details.pop("email", None)
-        until = details.get("banned_until")
+        until: datetime | None = details.get("banned_until")
         banned = until is not None and until > self.clock()
-        return AuthorProfile(details, history, comments, banned, banned and until >= FOREVER)
+        forever = until is not None and until >= FOREVER
+        return AuthorProfile(details, history, comments, banned, banned and forever)
 
     def story_thread(self, story_id: int) -> list[Comment]:
         """A story's comments as readers see them plus the held ones, oldest first."""
@@ -279,11 +205,22 @@ class ModerationQueue:
             return tx.queue.held_by_story(story_ids)
 
     def stories(
-        self, site_id: str | None, closed: bool | None = None, query: str = "", limit: int = 100, offset: int = 0
+        self,
+        site_id: str | None,
+        closed: bool | None = None,
+        query: str = "",
+        limit: int = 100,
+        offset: int = 0,
     ) -> list[Story]:
         with self.storage.read() as tx:
-            return tx.queue.stories(site_id, closed=closed, now=self.clock(), query_text=query.strip()[:200],
-                                    limit=limit, offset=offset)  # fmt: skip
+            return tx.queue.stories(
+                site_id,
+                closed=closed,
+                now=self.clock(),
+                query_text=query.strip()[:200],
+                limit=limit,
+                offset=offset,
+            )
 
     # -- decisions -----------------------------------------------------------------------------
 
@@ -308,15 +245,22 @@ class ModerationQueue:
                 raise Conflict(f"a {comment.status.value} comment cannot be featured", code="not_featurable")
             if comment.featured == featured:
                 raise Conflict(
-                    "the comment is already featured" if featured else "the comment is not featured", code="no_change"
+                    "the comment is already featured" if featured else "the comment is not featured",
+                    code="no_change",
                 )
             after = CommentStatus.PUBLISHED if featured else comment.status
             action = "feature" if featured else "unfeature"
             tx.comments.update(comment_id, featured=featured, status=after)
             tx.comments.add_event(
-                comment_id, comment.status, after, ActorKind.MODERATOR, actor,
-                "featured as a staff pick" if featured else "no longer featured", self.clock(), {"action": action},
-            )  # fmt: skip
+                comment_id,
+                comment.status,
+                after,
+                ActorKind.MODERATOR,
+                actor,
+                "featured as a staff pick" if featured else "no longer featured",
+                self.clock(),
+                {"action": action},
+            )
             if after is not comment.status:
                 tx.feedback.resolve_reports(comment_id, self.clock())
             tx.stories.touch(comment.story_id, _delta(comment.status, after))
@@ -368,14 +312,25 @@ class ModerationQueue:
             if comment_id is not None:
                 comment = self._comment(tx, comment_id)
                 if comment.author.id != author_id:
-                    raise Invalid("that comment is by someone else", fields={"comment_id": "another author's"})
+                    raise Invalid(
+                        "that comment is by someone else", fields={"comment_id": "another author's"}
+                    )
                 details = {"action": "ban_author", "until": until.isoformat() if until else None}
-                tx.comments.add_event(comment_id, comment.status, comment.status, ActorKind.MODERATOR, actor,
-                                      f"author banned: {reason}", now, details)  # fmt: skip
+                tx.comments.add_event(
+                    comment_id,
+                    comment.status,
+                    comment.status,
+                    ActorKind.MODERATOR,
+                    actor,
+                    f"author banned: {reason}",
+                    now,
+                    details,
+                )
             if reject_pending:
                 for comment in tx.comments.many(tx.queue.pending_by_author(author_id)):
-                    rejected += self._reject(tx, comment, actor, f"author banned: {reason}", strict=False,
-                                             details={"ban": True})  # fmt: skip
+                    rejected += self._reject(
+                        tx, comment, actor, f"author banned: {reason}", strict=False, details={"ban": True}
+                    )
         return rejected
 
     def unban(self, author_id: int, actor: str) -> None:
@@ -404,7 +359,13 @@ class ModerationQueue:
         return comment
 
     def _approve(
-        self, tx: Repos, comment: Comment, actor: str, reason: str, strict: bool, details: dict[str, Any] | None = None
+        self,
+        tx: Repos,
+        comment: Comment,
+        actor: str,
+        reason: str,
+        strict: bool,
+        details: dict[str, Any] | None = None,
     ) -> bool:
         before = comment.status
         open_reports = bool(tx.queue.open_reports([comment.id])[comment.id])
@@ -416,14 +377,28 @@ class ModerationQueue:
         if not reason:
             reason = "reports dismissed" if before is CommentStatus.PUBLISHED else "approved"
         tx.comments.update(comment.id, status=CommentStatus.PUBLISHED)
-        tx.comments.add_event(comment.id, before, CommentStatus.PUBLISHED, ActorKind.MODERATOR, actor, reason, now,
-                              {"action": "approve", **(details or {})})  # fmt: skip
+        tx.comments.add_event(
+            comment.id,
+            before,
+            CommentStatus.PUBLISHED,
+            ActorKind.MODERATOR,
+            actor,
+            reason,
+            now,
+            {"action": "approve", **(details or {})},
+        )
         tx.feedback.resolve_reports(comment.id, now)
         tx.stories.touch(comment.story_id, _delta(before, CommentStatus.PUBLISHED))
         return True
 
     def _reject(
-        self, tx: Repos, comment: Comment, actor: str, reason: str, strict: bool, details: dict[str, Any] | None = None
+        self,
+        tx: Repos,
+        comment: Comment,
+        actor: str,
+        reason: str,
+        strict: bool,
+        details: dict[str, Any] | None = None,
     ) -> bool:
         before = comment.status
         if before in (CommentStatus.DELETED, CommentStatus.REJECTED):
@@ -434,8 +409,73 @@ class ModerationQueue:
         # The reason goes where the author's view of their comment reads its message from.
         verdict = {**(comment.verdict or {}), "reader_message": reason}
         tx.comments.update(comment.id, status=CommentStatus.REJECTED, featured=False, verdict=verdict)
-        tx.comments.add_event(comment.id, before, CommentStatus.REJECTED, ActorKind.MODERATOR, actor, reason, now,
-                              {"action": "reject", **(details or {})})  # fmt: skip
+        tx.comments.add_event(
+            comment.id,
+            before,
+            CommentStatus.REJECTED,
+            ActorKind.MODERATOR,
+            actor,
+            reason,
+            now,
+            {"action": "reject", **(details or {})},
+        )
         tx.feedback.resolve_reports(comment.id, now)
         tx.stories.touch(comment.story_id, _delta(before, CommentStatus.REJECTED))
         return True
+
+    # Last in the class: a method named `list` would shadow the builtin in the annotations below it.
+    def list(
+        self, queue: Queue, filters: QueueFilter | None = None, page: int = 1, per_page: int = 25
+    ) -> QueuePage:
+        """One page of a queue, filtered, newest or most severe first."""
+        filters = filters or QueueFilter()
+        where: dict[str, Any] = {
+            "site_id": filters.site_id,
+            "story_id": filters.story_id,
+            "author_id": filters.author_id,
+            "limit": CANDIDATES,
+        }
+        decisions: dict[int, dict[str, Any]] = {}
+        reports: dict[int, list[dict[str, Any]]] = {}
+        with self.storage.read() as tx:
+            if queue in (Queue.HELD, Queue.PENDING):
+                found = tx.queue.by_status(CommentStatus.HELD, **where)
+            elif queue is Queue.REJECTED:
+                found = tx.queue.by_status(CommentStatus.REJECTED, **where)
+            elif queue is Queue.REPORTED:
+                found = tx.queue.reported(**where)
+            else:
+                events = tx.queue.recent_decisions(**where)
+                for event in events:
+                    decisions.setdefault(event["comment_id"], event)  # newest decision per comment
+                by_id = {c.id: c for c in tx.comments.many(list(decisions))}
+                found = [by_id[i] for i in decisions if i in by_id]
+            reports = tx.queue.open_reports([c.id for c in found])
+            stories = {sid: tx.stories.get(sid) for sid in {c.story_id for c in found}}
+            sites = {site.id: site for site in tx.sites.list()}
+        items = []
+        for comment in found:
+            story = stories[comment.story_id]
+            assert story is not None
+            settings = sites[story.site_id].settings
+            if queue in (Queue.HELD, Queue.PENDING) and is_pending(comment.verdict, settings) != (
+                queue is Queue.PENDING
+            ):
+                continue
+            item = QueueItem(
+                comment,
+                story,
+                causes(comment.verdict, settings),
+                severity(comment.verdict),
+                reports.get(comment.id, []),
+                decisions.get(comment.id),
+            )
+            if filters.signal and filters.signal not in item.causes:
+                continue
+            items.append(item)
+        if filters.order is Order.SEVERE and queue is not Queue.RECENT:
+            items.sort(key=lambda i: (-i.severity, -i.comment.id))
+        pages = max(1, -(-len(items) // per_page))
+        page = min(max(page, 1), pages)
+        shown = items[(page - 1) * per_page : page * per_page]
+        return QueuePage(queue, shown, len(items), page, pages)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from townhall.services.clock import Clock, utcnow
-from townhall.services.queue import causes
+from townhall.services.holds import causes
 from townhall.storage import Storage
 from townhall.types import CommentStatus
 

@@ -20,7 +20,12 @@ class AccountRepo:
     def add(self, name: str, role: str, password_hash: str, now: datetime) -> int:
         result = self.c.execute(
             insert(users).values(
-                name=name, role=role, password_hash=password_hash, created_at=now, disabled=False, failed_logins=0
+                name=name,
+                role=role,
+                password_hash=password_hash,
+                created_at=now,
+                disabled=False,
+                failed_logins=0,
             )
         )
         assert result.inserted_primary_key is not None
@@ -52,7 +57,9 @@ class AccountRepo:
         return int(self.c.execute(select(users.c.failed_logins).where(users.c.id == user_id)).scalar_one())
 
     def clear_failures(self, user_id: int) -> None:
-        self.c.execute(update(users).where(users.c.id == user_id).values(failed_logins=0, last_failed_at=None))
+        self.c.execute(
+            update(users).where(users.c.id == user_id).values(failed_logins=0, last_failed_at=None)
+        )
 
     def add_session(self, token_hash: str, user_id: int, csrf: str, now: datetime, expires: datetime) -> None:
         self.c.execute(
@@ -66,7 +73,9 @@ class AccountRepo:
         query = (
             select(sessions.c.csrf_token, sessions.c.token_hash, sessions.c.expires_at, *_USER_COLUMNS)
             .join(users, users.c.id == sessions.c.user_id)
-            .where(sessions.c.token_hash == token_hash, sessions.c.expires_at > now, users.c.disabled.is_(False))
+            .where(
+                sessions.c.token_hash == token_hash, sessions.c.expires_at > now, users.c.disabled.is_(False)
+            )
         )
         row = self.c.execute(query).mappings().first()
         return dict(row) if row else None

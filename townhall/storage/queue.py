@@ -91,14 +91,21 @@ class QueueRepo:
         return found
 
     def recent_decisions(
-        self, *, site_id: str | None = None, story_id: int | None = None, author_id: int | None = None,
+        self,
+        *,
+        site_id: str | None = None,
+        story_id: int | None = None,
+        author_id: int | None = None,
         limit: int = 100,
-    ) -> list[dict[str, Any]]:  # fmt: skip
+    ) -> list[dict[str, Any]]:
         """The latest moderators' actions, newest first: event fields plus ``comment_id``."""
         query = (
             select(comment_events)
             .join(comments, comments.c.id == comment_events.c.comment_id)
-            .where(comment_events.c.actor_kind == ActorKind.MODERATOR.value, *_filters(site_id, story_id, author_id))
+            .where(
+                comment_events.c.actor_kind == ActorKind.MODERATOR.value,
+                *_filters(site_id, story_id, author_id),
+            )
             .order_by(comment_events.c.id.desc())
             .limit(limit)
         )
@@ -175,20 +182,30 @@ class QueueRepo:
         return [row[0] for row in self.c.execute(query.order_by(comments.c.id))]
 
     def stories(
-        self, site_id: str | None, *, closed: bool | None = None, now: datetime, query_text: str = "",
-        limit: int = 100, offset: int = 0,
-    ) -> list[Story]:  # fmt: skip
+        self,
+        site_id: str | None,
+        *,
+        closed: bool | None = None,
+        now: datetime,
+        query_text: str = "",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Story]:
         """Stories for the stories page, newest first, optionally only open or closed ones."""
         query = select(*[c for c in stories.c if c.name != "representation"])
         if site_id is not None:
             query = query.where(stories.c.site_id == site_id)
-        is_closed = or_(stories.c.closed.is_(True), and_(stories.c.closes_at.is_not(None), stories.c.closes_at <= now))
+        is_closed = or_(
+            stories.c.closed.is_(True), and_(stories.c.closes_at.is_not(None), stories.c.closes_at <= now)
+        )
         if closed is True:
             query = query.where(is_closed)
         elif closed is False:
             query = query.where(~is_closed)
         if query_text:
             like = f"%{query_text.lower()}%"
-            query = query.where(or_(func.lower(stories.c.title).like(like), func.lower(stories.c.url).like(like)))
+            query = query.where(
+                or_(func.lower(stories.c.title).like(like), func.lower(stories.c.url).like(like))
+            )
         query = query.order_by(stories.c.id.desc()).limit(limit).offset(offset)
         return [_rows.story(row) for row in self.c.execute(query).mappings()]

@@ -84,7 +84,9 @@ class StatsRepo:
         query = (
             select(comment_events.c.to_status, func.count(func.distinct(comment_events.c.comment_id)))
             .join(comments, comments.c.id == comment_events.c.comment_id)
-            .where(comment_events.c.actor_kind == ActorKind.MODERATOR.value, comment_events.c.created_at >= since)
+            .where(
+                comment_events.c.actor_kind == ActorKind.MODERATOR.value, comment_events.c.created_at >= since
+            )
             .group_by(comment_events.c.to_status)
         )
         if site_id is not None:

@@ -47,7 +47,16 @@ retarded snowflake snowflakes moonbat moonbats wingnut wingnuts teabagger teabag
 leftards rethuglican rethuglicans dumbocrat dumbocrats drivel garbage trash rubbish hogwash baloney
 claptrap tripe disgusting despicable vile repulsive loathsome contemptible shameful disgrace
 disgraceful brainwashed gullible whiner whiners crybaby crybabies hysterical bozo bozos asinine
-inane ludicrous laughable hateful freak freaks degenerate degenerates ugly fat stfu
+inane ludicrous laughable hateful freak freaks degenerate degenerates ugly fat stfu ninny nincompoop
+blockhead knucklehead knuckleheads chump chumps sucker suckers dupe dupes sycophant sycophants toady
+bootlicker bootlickers apologist apologists demagogue demagogues windbag gasbag blowhard blowhards
+busybody snob snobs goon goons rabble hillbilly hillbillies redneck rednecks yokel yokels bumpkin
+bumpkins deplorables swine monster monsters pervert perverts pedophile pedophiles sleaze
+""".split())
+# Contempt for what someone said (rather than for them).
+SPEECH = frozenset("""
+rant rants ranting blather blathering spew spews spewing babble babbling gibberish rambling ramblings
+bleating screeching yapping twaddle bilge codswallop poppycock balderdash malarkey piffle bunk
 """.split())
 PROFANITY = frozenset("""
 fuck fucking fucked fucker fuckers fucks fuckin motherfucker motherfuckers shit shitty shits
@@ -76,6 +85,14 @@ brainwashing indoctrinated cult kook kooks loony looney wacko whacko crackpot cr
 zealots extremist extremists bully bullies thuggery filth filthy sleazy sleazebag slime cronies
 kill killed die dies burn hang shoot
 """.split())
+# Harsh negative judgement of people or their views.
+NEGATIVE = frozenset("""
+awful terrible horrible horrid worst ridiculous absurd nonsense nonsensical disaster disastrous
+failure failed fails incompetence inept appalling atrocious outrageous insulting offensive lousy
+miserable dreadful deplorable idiocy pitiful sad sorry shameful ignorance delusion delusions
+mindless senseless hopeless spineless gutless heartless clueless silly childish immature
+irresponsible dishonest deceitful treacherous cowardice lies lie lied pandering incoherent
+""".split())
 # Mockery and scorn.
 MOCKERY = frozenset("""
 lol lmao lmfao rofl haha hahaha hah joke jokes joker clowns circus whatever duh yawn boohoo
@@ -95,8 +112,8 @@ _PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _p in PHRASES:
     _PHRASES_BY_FIRST[_p[0]] = (*_PHRASES_BY_FIRST.get(_p[0], ()), _p)
 # One count per category; "you_insult" is an insult or hostile word shortly after "you" / "your".
-LEXICON_FEATURES = ("insult", "profanity", "hostile", "mockery", "phrase", "you_insult")
-_WORD_CATEGORY = {**{w: 3 for w in MOCKERY}, **{w: 2 for w in HOSTILE}, **{w: 1 for w in PROFANITY},
+LEXICON_FEATURES = ("insult", "profanity", "hostile", "mockery", "phrase", "you_insult", "negative", "speech")
+_WORD_CATEGORY = {**{w: 7 for w in SPEECH}, **{w: 6 for w in NEGATIVE}, **{w: 3 for w in MOCKERY}, **{w: 2 for w in HOSTILE}, **{w: 1 for w in PROFANITY},
                   **{w: 0 for w in INSULTS}}
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",

@@ -3,11 +3,13 @@ Options on the script tag: data-townhall-site, -url, -target (selector), -sso-to
 -theme (light|dark|auto, default light). [data-townhall-count-url] elements get the comment count as text.
 JS: Townhall.mount(element, {url, sort, theme, sso}), Townhall.counts().
 Hooks: section.townhall[data-theme] h2.th-count select.th-sort .th-status(polite) .th-alert[role=alert] .th-closed
-button.th-more; .th-compose>form.th-form: textarea[name=body] input[name=author_name|author_email|website(honeypot)]
+button.th-more button.th-new ("N new comments — show", live updates while the reader types);
+.th-compose>form.th-form: textarea[name=body] input[name=author_name|author_email|website(honeypot)]
 button[type=submit] p.th-error[data-field]; form.th-form.th-reply-form|.th-edit-form button.th-cancel;
-li.th-item>article.th-comment[data-id][data-depth](.th-featured .th-own .th-is-held .th-deleted)+ol.th-replies;
+li.th-item>article.th-comment[data-id][data-depth](.th-featured .th-own .th-is-held .th-deleted .th-new)+ol.th-replies;
 in it .th-author .th-badge .th-pick time.th-time .th-edited .th-body .th-held .th-msg, button.th-up|th-down
-([aria-pressed] .th-n) .th-reply .th-edit .th-delete .th-report; form.th-report-form select[name=reason] input[name=note].
+([aria-pressed] .th-n) .th-reply .th-edit .th-delete .th-report, .th-slot>form (reply, edit, report);
+form.th-report-form select[name=reason] input[name=note]. Live updates: EventSource on api/v1/threads/live.
 localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:votes:<site>. */
 (() => {
   'use strict';
@@ -72,10 +74,11 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     let res, data = {};
     try {
       res = await fetch(API + path, {method, headers, body: body && JSON.stringify(body), credentials: 'omit'});
+      if (res.status === 304) return null;
       if (res.status === 204) return data;
       data = await res.json();
     } catch (e) { /* offline, or not JSON */ }
-    if (res && res.ok) return data;
+    if (res && res.ok) return Object.assign(data, {etag: res.headers.get('ETag')});
     const err = data.error || {};
     throw Object.assign(new Error(cap(err.message || (res ? `Something went wrong (${res.status}). Please try again`
       : 'Could not reach the comment server. Please try again'))), {status: res && res.status, code: err.code, fields: err.fields || {}});
@@ -92,7 +95,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
   // --- one story's thread ----------------------------------------------------------------------
   function mount(target, o = {}) {
     const S = {url: o.url, sso: o.sso || null, sort: SORTS[o.sort] ? o.sort : 'newest', total: 0, recs: new Map(),
-      held: [], cfg: {max_depth: 4, max_chars: 5000, edit_window_minutes: 15}};
+      held: [], cfg: {max_depth: 4, max_chars: 5000}};
     const OWN = 'townhall:own:' + SITE, VOTES = 'townhall:votes:' + SITE, own = load(OWN);
     const saveOwn = () => save(OWN, own);
     for (const id in own) if (Date.now() - Date.parse(own[id].created) > 5184e6) delete own[id]; // 60 days
@@ -106,9 +109,11 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     const compose = h('div.th-compose');
     const list = h('ol.th-list', {'aria-labelledby': title.id}, h('li.th-loading', {text: 'Loading comments…'}));
     const more = button('th-more', 'Load more comments', loadMore, {hidden: true});
-    target.replaceChildren(h('section.townhall', {'aria-labelledby': title.id,
+    const news = button('th-new', '', () => focus((apply()[0] || {}).el || title), {hidden: true});
+    const root = h('section.townhall', {'aria-labelledby': title.id,
       'data-theme': /^(dark|auto)$/.test(o.theme) ? o.theme : 'light'},
-    h('div.th-head', {}, title, h('label.th-sortbox', {}, 'Sort by ', sort)), status, alertBox, compose, list, more));
+    h('div.th-head', {}, title, h('label.th-sortbox', {}, 'Sort by ', sort)), status, alertBox, compose, news, list, more);
+    target.replaceChildren(root);
 
     const say = text => {
       status.textContent = '';
@@ -118,8 +123,11 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       S.total = Math.max(0, n);
       title.textContent = S.total ? `${S.total} comment${S.total === 1 ? '' : 's'}` : 'Comments';
     }
-    const editLeft = c => own[c.id] && !own[c.id].over && !S.closed && c.status !== 'deleted' // ms left to edit or delete
-      ? Date.parse(c.created_at) + S.cfg.edit_window_minutes * 6e4 - Date.now() : 0;
+    // ms left to edit or delete: the server's editable_until, on the server's clock as seen when posting (skew).
+    const editLeft = c => {
+      const m = own[c.id];
+      return m && m.until && !m.over && !S.closed && c.status !== 'deleted' ? Date.parse(m.until) - (m.skew || 0) - Date.now() : 0;
+    };
 
     // rec = {c: comment, li, el: article, body, bar: actions, msg, slot: inline panel, ol: replies}
     function draw(rec) {
@@ -150,6 +158,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       }
       el.append(rec.bar = actions(rec), rec.msg, rec.slot);
       if (rec.el) rec.el.replaceWith(el);
+      rec.at = Date.now(); // live updates fetched before this do not undo it
       return (rec.el = el);
     }
 
@@ -192,11 +201,15 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       note(rec, e.message, true);
     }
 
-    function place(c, top) {
-      if (S.recs.has(c.id)) return null;
-      const rec = {c, ol: h('ol.th-replies')}, parent = S.recs.get(c.parent_id);
+    function make(c) {
+      const rec = {c, ol: h('ol.th-replies')};
       S.recs.set(c.id, rec);
       rec.li = h('li.th-item', {}, draw(rec), rec.ol);
+      return rec;
+    }
+    function place(c, top) {
+      if (S.recs.has(c.id)) return null;
+      const rec = make(c), parent = S.recs.get(c.parent_id);
       // New top-level comments go first, below the pinned staff picks.
       const before = top && !parent && [...list.children].find(li => !li.firstChild.matches('.th-featured'));
       (parent ? parent.ol : list).insertBefore(rec.li, before || null);
@@ -211,6 +224,9 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       if (!next) {
         list.textContent = '';
         S.recs.clear();
+        S.etag = data.etag;
+        pending = null;
+        news.hidden = true;
       }
       if (data.story.closed) closeStory(true);
       const size = S.recs.size, first = data.comments.map(c => place(c)).find(Boolean);
@@ -229,6 +245,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           started = true;
           if (!S.closed) compose.append(form());
           ownHeld();
+          if (!D.hidden) listen(true);
         }
       } catch (e) {
         list.textContent = '';
@@ -248,14 +265,15 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       more.textContent = 'Load more comments';
     }
 
-    // One's own held comments are not in the thread: fetch them with their edit tokens.
+    // One's own held comments are not in the thread: fetch them with their edit tokens, and the
+    // text and deadline of those one may still edit.
     async function ownHeld() {
       await Promise.all(Object.keys(own).map(async id => {
         const r = own[id];
-        if (r.url !== S.url || r.status !== 'held') return;
+        if (r.url !== S.url || r.status !== 'held' && editLeft({id}) <= 0) return;
         try {
           const {comment: c} = await call('GET', 'comments/' + id, null, {'X-Townhall-Edit-Token': r.token});
-          r.status = c.status;
+          Object.assign(r, {status: c.status, body: c.body, until: c.editable_until});
           if (c.status === 'held') S.held.push(c);
           else delete r.msg;
         } catch (e) { if (e.status === 404 || e.status === 401) delete own[id]; }
@@ -312,7 +330,8 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       const alert = h('div.th-alert', {role: 'alert'});
       const submit = h('button.th-submit', {type: 'submit', text: edit ? 'Save changes' : rec ? 'Post reply' : 'Post comment'});
       const inputs = {body, author_name: name, author_email: email};
-      if (edit) body.value = (own[rec.c.id] || {}).body || rec.body.innerText.trim();
+      // The Markdown as the server has it; else as kept here; else the shown text.
+      if (edit) body.value = rec.c.body || (own[rec.c.id] || {}).body || rec.body.innerText.trim();
       const f = h(rec ? `form.th-form th-${kind}-form` : 'form.th-form', {novalidate: true},
         field('body', edit ? 'Edit your comment' : rec ? `Your reply to ${rec.c.author.name}` : 'Your comment', body,
           h('p.th-hint', {text: 'Markdown works: *italic*, **bold**, [link](https://…), > quote'})),
@@ -355,13 +374,15 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           if (guest) save('townhall:author', who);
           if (r.status === 'rejected') return (alert.textContent = r.message);
           const c = r.comment, held = r.status === 'held';
-          own[c.id] = {token: r.edit_token, url: S.url, created: c.created_at, body: text, status: r.status,
-            msg: held ? r.message : undefined};
+          own[c.id] = {token: r.edit_token, url: S.url, created: c.created_at, body: c.body || text, status: r.status,
+            until: c.editable_until, skew: Date.parse(c.created_at) - Date.now(), msg: held ? r.message : undefined};
           saveOwn();
           body.value = '';
           if (close) close();
           if (held) S.held.push(c);
-          const added = place(c, !rec && S.sort !== 'oldest');
+          let added = place(c, !rec && S.sort !== 'oldest');
+          if (!added && (added = S.recs.get(c.id))) draw(Object.assign(added, {c})); // a live update came first
+          offer();
           setTotal(S.total + !held);
           say(held ? 'Your comment is awaiting moderation' : 'Comment posted');
           if (added) {
@@ -383,7 +404,8 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       const id = rec.c.id, mine = own[id], was = rec.c.status;
       const r = await call('PATCH', 'comments/' + id, {body: text}, {'X-Townhall-Edit-Token': mine.token});
       const st = r.status;
-      Object.assign(mine, {body: text, status: st, msg: st === 'published' ? undefined : r.message});
+      Object.assign(mine, {body: r.comment.body || text, until: r.comment.editable_until || mine.until, status: st,
+        msg: st === 'published' ? undefined : r.message});
       if (st === 'rejected') delete own[id];
       saveOwn();
       setTotal(S.total + (st === 'published') - (was === 'published'));
@@ -408,9 +430,9 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       if (rec.ol.children.length) { // replies stay, under a placeholder
         rec.c = {...c, status: 'deleted'};
         focus(draw(rec));
-      } else {
+      } else { // the record stays, detached, until live updates have caught up
         rec.li.remove();
-        S.recs.delete(c.id);
+        rec.at = Date.now();
         focus(title);
       }
       setTotal(S.total - (c.status === 'published'));
@@ -457,6 +479,111 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       field('reason', 'Why are you reporting this comment?', reason),
       field('note', 'Note for the moderators (optional)', why),
       alert, h('div.th-buttons', {}, send, button('th-cancel', 'Cancel', () => close(true))));
+    }
+
+    // --- live updates: on `changed`, page 1 again (304 when nothing changed), merged in place ------
+    let es, nap, busy, again, pending;
+    const FIELDS = ['status', 'html', 'edited_at', 'upvotes', 'downvotes', 'featured'];
+    const panel = el => el.querySelector('.th-slot > *'); // an open reply, edit or report form: leave it alone
+    const typing = () => [...root.querySelectorAll('textarea')].some(t => t === D.activeElement || t.value.trim());
+    const unseen = items => items.reduce((n, c) => n + !S.recs.has(c.id) + unseen(c.replies), 0);
+
+    function listen(on) {
+      clearTimeout(nap);
+      if (es && (!on || es.readyState === 2)) es = es.close();
+      if (!on || es) return;
+      es = new EventSource(API + 'threads/live?' + new URLSearchParams({site: SITE, url: S.url}));
+      es.addEventListener('changed', changed);
+      es.addEventListener('open', changed); // each (re)connection catches up on what it missed: 304 if nothing
+    }
+    const wake = () => started && !D.hidden && listen(true);
+    D.addEventListener('visibilitychange', () => (D.hidden ? (nap = setTimeout(listen, 12e4, false)) : wake()));
+    W.addEventListener('pagehide', () => listen(false));
+    W.addEventListener('pageshow', wake);
+
+    async function changed() {
+      if (busy) return (again = true);
+      busy = true;
+      try {
+        const q = new URLSearchParams({site: SITE, url: S.url, sort: S.sort}), at = Date.now();
+        const data = await call('GET', 'threads?' + q, null, S.etag ? {'If-None-Match': S.etag} : {});
+        if (data && data.sort === S.sort) {
+          S.etag = data.etag;
+          pending = Object.assign(data, {at});
+        }
+        if (pending) {
+          if (typing() && unseen(pending.comments)) {
+            if (news.hidden) say('New comments');
+            offer();
+          } else apply();
+        }
+      } catch (e) { /* the next change tries again */ }
+      busy = false;
+      if (again) {
+        again = false;
+        changed();
+      }
+    }
+
+    function offer() {
+      const n = pending ? unseen(pending.comments) : 0;
+      news.textContent = `${n} new comment${n === 1 ? '' : 's'} — show`;
+      news.hidden = !n;
+    }
+
+    // New comments go after their neighbour on the page; changed ones are redrawn; gone ones leave.
+    function merge(items, box, at, fresh, seen) {
+      let prev = null;
+      for (const c of items) {
+        let rec = S.recs.get(c.id);
+        if (!rec) {
+          box.insertBefore((rec = make(c)).li, prev ? prev.li.nextSibling : box.firstChild);
+          rec.el.classList.add('th-new');
+          fresh.push(rec);
+        } else if (FIELDS.some(k => rec.c[k] !== c[k]) && rec.at < at && !panel(rec.el)
+          && !rec.el.contains(D.activeElement)) {
+          const mine = own[c.id];
+          if (mine && rec.c.status === 'held') { // approved or rejected by a moderator
+            Object.assign(mine, {status: c.status, msg: undefined});
+            S.held = S.held.filter(x => x.id !== c.id);
+            saveOwn();
+          }
+          draw(Object.assign(rec, {c: {...c, body: rec.c.body}}));
+        }
+        seen.add(c.id);
+        merge(c.replies, rec.ol, at, fresh, seen);
+        if (rec.li.parentNode === box) prev = rec;
+      }
+    }
+
+    function apply() {
+      const data = pending, fresh = [], seen = new Set(), had = root.contains(D.activeElement);
+      pending = null;
+      news.hidden = true;
+      if (!data) return fresh;
+      // Keep what the reader is looking at where it is, whatever is added or removed above it.
+      const rect = e => e.getBoundingClientRect();
+      const mark = [title, compose, ...list.querySelectorAll('.th-comment')].find(e => rect(e).bottom > 0);
+      const y = mark && rect(mark).top, older = list.querySelectorAll('.th-new');
+      merge(data.comments, list, data.at, fresh, seen);
+      if (fresh.length) older.forEach(e => e.classList.remove('th-new')); // "new" is the latest arrivals
+      // Absent now: a reply whose parent is on page 1; a top-level comment above the last one on page 1
+      // (below it, it may just have moved to page 2; with "best" that cannot be told).
+      const last = data.comments.map(c => S.recs.get(c.id).li).filter(li => li.isConnected).pop();
+      for (const rec of S.recs.values()) {
+        const c = rec.c, top = c.parent_id == null;
+        if (seen.has(c.id) || c.status === 'held' || rec.at > data.at || panel(rec.li) || !rec.li.isConnected) continue;
+        if (top ? !data.next_cursor || S.sort !== 'best' && last && rec.li.compareDocumentPosition(last) & 4 // before
+          : seen.has(c.parent_id)) rec.li.remove();
+      }
+      for (const [id, rec] of S.recs) if (!rec.li.isConnected && rec.at < data.at) S.recs.delete(id);
+      if (mark && mark.isConnected) W.scrollBy(0, rect(mark).top - y);
+      if (had && !root.contains(D.activeElement)) title.focus({preventScroll: true}); // it was in what left
+      if (data.story.closed) closeStory(true);
+      if (!S.cursor && data.next_cursor) more.hidden = !(S.cursor = data.next_cursor);
+      setTotal(data.total);
+      if (fresh.length) say('New comments');
+      return fresh;
     }
 
     // Start: the site's settings and the first page together; then the form and one's own held comments.
