@@ -13,7 +13,7 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,9 @@ def _open(page: Page, url: str) -> None:
     After the first load the widget opens the event stream; on `open` it asks for the thread again
     with the ETag it has, which the server answers with 304: from then on this page hears changes.
     """
-    with page.expect_response(lambda r: "/api/v1/threads?" in r.url and r.status == 304, timeout=LIVE_TIMEOUT):
+    with page.expect_response(
+        lambda r: "/api/v1/threads?" in r.url and r.status == 304, timeout=LIVE_TIMEOUT
+    ):
         page.goto(url)
     expect(page.locator(".townhall article.th-comment").first).to_be_visible()
 
@@ -52,7 +54,9 @@ def _comment(page: Page, text: str) -> Locator:
 
 
 def _replies(page: Page, comment_id: str) -> Locator:
-    return page.locator(f"li.th-item:has(> article[data-id='{comment_id}']) > ol.th-replies > li > article.th-comment")
+    return page.locator(
+        f"li.th-item:has(> article[data-id='{comment_id}']) > ol.th-replies > li > article.th-comment"
+    )
 
 
 def test_reader_posts_replies_edits_and_deletes_on_a_demo_story(page: Page, demo_server: str) -> None:
@@ -77,7 +81,10 @@ def test_reader_posts_replies_edits_and_deletes_on_a_demo_story(page: Page, demo
     mine.locator("button.th-reply").click()
     reply_form = mine.locator(".th-slot > form.th-reply-form")
     expect(reply_form.locator("textarea[name=body]")).to_be_focused()
-    _post(reply_form, f"Replying to myself: the June review will show whether nurses use the night bus ({second}).")
+    _post(
+        reply_form,
+        f"Replying to myself: the June review will show whether nurses use the night bus ({second}).",
+    )
     expect(reply_form).to_have_count(0)
     reply = _replies(page, comment_id)
     expect(reply).to_have_count(1)
@@ -150,11 +157,17 @@ def test_comment_text_is_rendered_sanitised(page: Page, demo_server: str) -> Non
     expect(page.locator(".townhall article.th-comment").first).to_be_visible()
     marker = _marker()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     _post(
         _compose(page),
         "The temporary barriers on Quay Street need **checking** <img src=x onerror=alert(1)> "
-        f"<script>alert(2)</script> before the [agency](javascript:alert(3)) says the river is safe ({marker})",
+        "<script>alert(2)</script> before the [agency](javascript:alert(3)) says the river "
+        f"is safe ({marker})",
     )
     mine = _comment(page, marker)
     body = mine.locator(".th-body")
@@ -182,7 +195,11 @@ def test_other_readers_see_new_comments_live(page: Page, browser: Browser, demo_
 
         # B is only reading: A's comment appears in place, marked as new, and is announced.
         first = _marker()
-        _post(_compose(page), f"The night bus should stop outside the hospital's main entrance ({first}).", "Ada Lowe")
+        _post(
+            _compose(page),
+            f"The night bus should stop outside the hospital's main entrance ({first}).",
+            "Ada Lowe",
+        )
         expect(_comment(page, first)).to_be_visible()
         arrived = _comment(reader_b, first)
         expect(arrived).to_be_visible(timeout=LIVE_TIMEOUT)
