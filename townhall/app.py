@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from townhall.api import ApiState, build_api
+from townhall.api.fastpath import ThreadFastPath
 from townhall.api.limits import RateLimit
 from townhall.config import Settings
 from townhall.dashboard import build_dashboard
@@ -107,6 +108,10 @@ def create_app(
         await broker.stop()
         storage.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=2048)])
+    middleware = [
+        Middleware(ThreadFastPath, state=state, path="/api/v1/threads"),
+        Middleware(GZipMiddleware, minimum_size=2048),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.services = services
     return app

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
 
 from townhall import __version__
 from townhall.api import admin, errors, public
-from townhall.api.fastpath import ThreadFastPath
 from townhall.api.middleware import BodyLimit, SiteCors
 from townhall.api.state import ApiState
 
 __all__ = ["ApiState", "build_api"]
 
 
-def build_api(state: ApiState) -> ASGIApp:
+def build_api(state: ApiState) -> FastAPI:
     api = FastAPI(
         title="Townhall API",
         version=__version__,
@@ -30,4 +28,4 @@ def build_api(state: ApiState) -> ASGIApp:
     # The last added runs first: CORS outermost, so a browser can read even a 413.
     api.add_middleware(BodyLimit, limit=state.services.config.max_body_bytes)
     api.add_middleware(SiteCors, origins=state.all_origins)
-    return ThreadFastPath(api, state)
+    return api

@@ -1,6 +1,6 @@
 """Cache hits on the thread read, answered before FastAPI's routing and validation.
 
-Only a request the slow path has already answered (same site, URL, sort, cursor and limit, its
+It runs outermost, before routing and compression. Only a request the slow path has already answered (same site, URL, sort, cursor and limit, its
 story seen within the story TTL, its site fresh in the cache) is served here, from memory, on
 the event loop. Everything else — including every error — goes to the FastAPI route.
 """
@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from townhall.api.state import ApiState
@@ -22,12 +21,13 @@ _SORTS = {sort.value for sort in SortOrder}
 
 
 class ThreadFastPath:
-    def __init__(self, app: ASGIApp, state: ApiState):
+    def __init__(self, app: ASGIApp, state: ApiState, path: str = "/api/v1/threads"):
         self.app = app
         self.state = state
+        self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and get_route_path(scope) == "/threads":
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == self.path:
             response = self._hit(scope)
             if response is not None:
                 await response(scope, receive, send)
