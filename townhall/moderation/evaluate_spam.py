@@ -21,7 +21,14 @@ from pathlib import Path
 
 from townhall.moderation.signal import Article, CommentInput
 from townhall.moderation.signals.spam import SpamMemory, SpamModel, SpamSignal
-from townhall.moderation.training.spam import DEFAULT_DATA, Example, load_videos, train
+from townhall.moderation.training.spam import (
+    DEFAULT_DATA,
+    DEFAULT_OLID,
+    Example,
+    load_olid,
+    load_videos,
+    train,
+)
 
 DEFAULT_C3 = DEFAULT_DATA.parent / "c3" / "C3_anonymized.csv"
 COMMAND = "python -m townhall.moderation.evaluate_spam"
@@ -37,9 +44,10 @@ def _prf(pred: list[bool], gold: list[bool]) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def run_fold(videos: dict[str, list[Example]], held: str, timings: list[float]) -> dict[str, float]:
+def run_fold(videos: dict[str, list[Example]], held: str, olid: list[str],
+             timings: list[float]) -> dict[str, float]:
     train_rows = [e for v, rows in videos.items() if v != held for e in rows]
-    model = train([e.text for e in train_rows], [e.spam for e in train_rows])
+    model = train([e.text for e in train_rows], [e.spam for e in train_rows], olid)
     signal = SpamSignal(model=model)
     memory = SpamMemory()
     stream = sorted((e for rows in videos.values() for e in rows), key=lambda e: e.when)
@@ -59,7 +67,7 @@ def run_fold(videos: dict[str, list[Example]], held: str, timings: list[float]) 
         full.append((result.score or 0.0) >= signal.threshold)
         text_only.append(result.evidence["model_score"] >= signal.threshold)
         rules_only.append((plain.assess(comment, now=e.when).score or 0.0) >= signal.threshold)
-    out = {"n": len(gold), "spam": sum(gold)}
+    out: dict[str, float] = {"n": len(gold), "spam": sum(gold)}
     for name, pred in (("text", text_only), ("text+links", rules_only), ("full", full)):
         p, r, f = _prf(pred, gold)
         out |= {f"{name}_p": p, f"{name}_r": r, f"{name}_f1": f}
@@ -76,14 +84,18 @@ def c3_flag_rate(path: Path, signal: SpamSignal) -> tuple[int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--olid", type=Path, default=DEFAULT_OLID)
     parser.add_argument("--c3", type=Path, default=DEFAULT_C3)
     args = parser.parse_args()
     print(f"command: {COMMAND}")
     videos = load_videos(args.data)
+    olid = load_olid(args.olid)
     timings: list[float] = []
-    folds = {held: run_fold(videos, held, timings) for held in videos}
+    folds = {held: run_fold(videos, held, olid, timings) for held in videos}
     print(f"{'held-out video':<18}{'n':>5}{'spam':>6}   {'text F1':>8}{'+links F1':>10}"
           f"{'full P':>8}{'full R':>8}{'full F1':>9}")
     for held, m in folds.items():

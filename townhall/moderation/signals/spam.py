@@ -11,6 +11,7 @@ default :meth:`SpamSignal.assess` also remembers each comment it scores.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import zlib
@@ -18,6 +19,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +38,9 @@ SHORTENERS = frozenset({
     "adf.ly", "shorte.st", "bit.do", "soo.gd", "qr.ae", "po.st", "tr.im", "x.co", "j.mp", "dlvr.it",
     "ift.tt", "cli.gs", "u.to", "shorturl.com", "tinu.be", "urlz.fr", "clck.ru", "short.gy",
 })
-# Bare domains ("murdev.com") are only read as links for TLDs that are not everyday words, so
-# "agreed.me too" or "go.to bed" stay text.
-_BARE_TLDS = ("com|net|org|info|biz|io|ly|gl|xyz|ru|uk|de|fr|online|site|club|top|shop|click|store|"
-              "tk|ml|ga|cf|gq|cc|ws|pw|win|bid|loan|vip|live|gd")
+# Bare domains ("murdev.com") are only read as links for TLDs that are not everyday words, so a
+# missing space after a full stop ("agreed.Live and let live", "go.to bed") stays text.
+_BARE_TLDS = "com|net|org|info|biz|io|ly|gl|xyz|ru|uk|de|fr|tk|ml|ga|cf|gq|cc|ws|pw|gd"
 _URL = re.compile(
     r"(?i)(?:\bhttps?://|\bwww\.)[^\s<>\"']+"
     r"|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:" + _BARE_TLDS + r")\b(?:/[^\s<>\"']*)?"
@@ -60,6 +61,12 @@ def extract_links(text: str) -> list[dict[str, str]]:
     return out
 
 
+def _domain(entry: str) -> str:
+    """An allowlist entry as a bare host: "https://www.example.com:8443/x" -> "example.com"."""
+    m = _HOST.match(entry.strip())
+    return m.group(1).lower().rstrip(".").removeprefix("www.") if m else ""
+
+
 def _on_list(host: str, domains: Iterable[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
@@ -71,21 +78,26 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier: spreads hashes 
 _PRIME = np.uint64(1_000_003)
 
 
-def _prepare(text: str) -> str:
-    # Case and spacing carry little signal; links are reduced to a marker plus their host so the
-    # model learns "has a link to X" rather than memorising one spammer's URL path.
-    text = text.replace("\ufeff", " ").lower()
-    text = _URL.sub(lambda m: " urltoken " + (_HOST.match(m.group()) or m).group(1) + " ", text)
+def _prepare(text: str, allowlist: Iterable[str] = ()) -> str:
+    # Case and spacing carry little signal. A link becomes a marker plus its host, so the model
+    # learns "links to X" rather than one spammer's URL path; links the site allows are dropped,
+    # so citing an allowed source never makes a comment look like spam.
+    def link(m: re.Match[str]) -> str:
+        host_m = _HOST.match(m.group())
+        host = host_m.group(1).removeprefix("www.") if host_m else ""
+        return " " if allowlist and _on_list(host, allowlist) else " urltoken " + host + " "
+
+    text = _URL.sub(link, text.replace("\ufeff", " ").lower())
     return " " + " ".join(text.split()) + " "
 
 
-def featurise(text: str, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed byte 2–5-grams plus word 1–2-grams, as (indices, L2-normalised values).
+def featurise(text: str, bits: int, allowlist: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed byte 2–5-grams plus word 1–2-grams, as (indices, L2-normalised binary values).
 
     Pure numpy and deterministic across processes (no Python ``hash``), so the training script
     and the server compute exactly the same features.
     """
-    prepared = _prepare(text)
+    prepared = _prepare(text, allowlist)
     raw = np.frombuffer(prepared.encode("utf-8"), dtype=np.uint8).astype(np.uint64)
     parts = []
     h = raw.copy()
@@ -95,16 +107,18 @@ def featurise(text: str, bits: int) -> tuple[np.ndarray, np.ndarray]:
         h = h[:-1] * _PRIME + raw[n - 1:]  # rolling hash of the n-gram starting at each byte
         parts.append(h + np.uint64(n << 56))
     words = _WORD.findall(prepared)
-    grams = words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
-    if grams:
-        parts.append(np.array([zlib.crc32(g.encode()) for g in grams], dtype=np.uint64) + np.uint64(1 << 60))
+    if words:
+        # Hash each word once; bigram hashes are combined in numpy rather than re-hashed.
+        wh = np.array([zlib.crc32(w.encode()) for w in words], dtype=np.uint64)
+        parts.append(wh + np.uint64(1 << 60))
+        parts.append(wh[:-1] * _PRIME + wh[1:] + np.uint64(2 << 60))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    idx = (np.concatenate(parts) * _MIX) >> np.uint64(64 - bits)
-    uniq, counts = np.unique(idx.astype(np.int64), return_counts=True)
-    vals = np.log1p(counts.astype(np.float32))  # damp repeats ("!!!!!!!!") so they cannot dominate
-    vals /= np.linalg.norm(vals)
-    return uniq, vals
+    idx = np.sort(((np.concatenate(parts) * _MIX) >> np.uint64(64 - bits)).astype(np.int64))
+    idx = idx[np.concatenate(([True], idx[1:] != idx[:-1]))]  # unique; faster than np.unique here
+    # Presence, not counts: "!!!!!!!!" or a pasted URL list cannot dominate the vector.
+    vals = np.full(len(idx), 1.0 / np.sqrt(len(idx)), dtype=np.float32)
+    return idx, vals
 
 
 @dataclass(frozen=True)
@@ -116,8 +130,9 @@ class SpamModel:
     bits: int
     version: str = VERSION
 
-    def probability(self, text: str) -> float:
-        idx, vals = featurise(text, self.bits)
+    def probability(self, text: str, allowlist: Iterable[str] = ()) -> float:
+        """P(spam) for ``text``; links to ``allowlist`` domains are ignored."""
+        idx, vals = featurise(text, self.bits, allowlist)
         z = float(self.weights[idx].astype(np.float32) @ vals) + self.bias
         return float(1.0 / (1.0 + np.exp(-z)))
 
@@ -149,26 +164,29 @@ def default_model() -> SpamModel | None:
 # --- memory of recent comments -----------------------------------------------------------------
 
 _SHINGLE_WORD = re.compile(r"[^\W_]+")
-_NUM_PERM = 32
-_BANDS = 8  # 8 bands x 4 rows: pairs above ~0.6 Jaccard almost always share a band
-_ROWS = _NUM_PERM // _BANDS
+_BANDS, _ROWS = 10, 3  # a pair at 0.7 Jaccard shares a band 98.5 % of the time, at 0.3 only 24 %
+_NUM_PERM = _BANDS * _ROWS
 _rng = np.random.default_rng(20240611)  # fixed seed: signatures must agree across restarts
 _PERM_A = _rng.integers(1, 1 << 63, _NUM_PERM, dtype=np.uint64) | np.uint64(1)  # odd multipliers
 _PERM_B = _rng.integers(0, 1 << 63, _NUM_PERM, dtype=np.uint64)
+_MAX_CANDIDATES = 200
 MIN_DUPLICATE_WORDS = 8  # "Great article!" repeated across stories is not spam
 
 
+@lru_cache(maxsize=16)  # assess() looks a comment up and then remembers it: hash it once
 def shingles(text: str) -> frozenset[int]:
     """Hashed word 3-grams of a comment (links kept: the same link pasted again counts)."""
     words = _SHINGLE_WORD.findall(text.lower())
     if len(words) < MIN_DUPLICATE_WORDS:
         return frozenset()
-    return frozenset(zlib.crc32(" ".join(words[i:i + 3]).encode()) for i in range(len(words) - 2))
+    wh = np.array([zlib.crc32(w.encode()) for w in words], dtype=np.uint64)
+    tri = (wh[:-2] * _PRIME + wh[1:-1]) * _PRIME + wh[2:]
+    return frozenset(tri.tolist())
 
 
 def _bands(sh: frozenset[int]) -> list[tuple[int, bytes]]:
-    # MinHash with 32 hash functions, then locality-sensitive banding: near-duplicates are found
-    # by looking up 8 dictionary keys instead of comparing against every remembered comment.
+    # MinHash with 30 hash functions, then locality-sensitive banding: near-duplicates are found
+    # by looking up 10 dictionary keys instead of comparing against every remembered comment.
     x = np.fromiter(sh, dtype=np.uint64, count=len(sh))
     # Multiply-add with 64-bit wrap-around, keep the high bits: a cheap universal hash family.
     sig = ((x[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)).min(axis=0)
@@ -199,7 +217,7 @@ class SpamMemory:
         self.retention_s = retention_s
         self._items: OrderedDict[int, _Remembered] = OrderedDict()
         self._buckets: dict[tuple[int, bytes], set[int]] = {}
-        self._ids: dict[str, int] = {}
+        self._ids: OrderedDict[str, int] = OrderedDict()  # comment id -> serial (0: too short to keep)
         self._times: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
         self._serial = 0
 
@@ -210,8 +228,12 @@ class SpamMemory:
                  author_key: str | None = None, network_key: str | None = None,
                  comment_id: str | None = None) -> None:
         """Record one comment; a ``comment_id`` seen before is ignored (re-moderation is safe)."""
-        if comment_id is not None and comment_id in self._ids:
-            return
+        if comment_id is not None:
+            if comment_id in self._ids:
+                return
+            self._ids[comment_id] = 0
+            while len(self._ids) > 2 * self.max_comments:
+                self._ids.popitem(last=False)
         ts = when.timestamp()
         for kind, key in (("author", author_key), ("network", network_key)):
             if key:
@@ -232,8 +254,6 @@ class SpamMemory:
 
     def _forget(self, serial: int) -> None:
         item = self._items.pop(serial)
-        if item.comment_id is not None:
-            self._ids.pop(item.comment_id, None)
         for band in item.bands:
             bucket = self._buckets.get(band)
             if bucket is not None:
@@ -264,17 +284,21 @@ class SpamMemory:
         sh = shingles(text)
         if not sh or not self._items:
             return None
-        skip = self._ids.get(exclude_id) if exclude_id is not None else None
         candidates: set[int] = set()
         for band in _bands(sh):
             candidates |= self._buckets.get(band, set())
-        candidates.discard(skip)  # type: ignore[arg-type]
+        if exclude_id is not None:
+            candidates.discard(self._ids.get(exclude_id, 0))
         best: tuple[float, _Remembered] | None = None
-        for serial in candidates:
+        # Newest first and at most _MAX_CANDIDATES: during a spam wave thousands of copies share
+        # a bucket, and the newest copy is as good evidence as any.
+        for serial in heapq.nlargest(_MAX_CANDIDATES, candidates):
             item = self._items[serial]
             sim = len(sh & item.shingles) / len(sh | item.shingles)
             if best is None or sim > best[0]:
                 best = (sim, item)
+                if sim >= 0.99:
+                    break
         return best
 
 
@@ -340,7 +364,7 @@ class SpamSignal:
             return SignalResult(self.name, 1.0, evidence, self._version())
 
         links = extract_links(text)
-        allow = [d.lower().removeprefix("www.") for d in links_allowlist]
+        allow = [d for d in map(_domain, links_allowlist) if d]
         evidence["links"] = [link["url"] for link in links]
         short = [link["host"] for link in links if link["host"] in SHORTENERS]
         unlisted = [link["host"] for link in links if link["host"] not in SHORTENERS
@@ -361,7 +385,7 @@ class SpamSignal:
                                reasons, parts, evidence)
             self._remember(memory, remember, text, now, story_key, author_key, network_key, comment_id)
 
-        model_score = self.model.probability(text) if self.model is not None else None
+        model_score = self.model.probability(text, allow) if self.model is not None else None
         evidence["model_score"] = None if model_score is None else round(model_score, 4)
         if model_score is not None:
             if model_score >= self.threshold:

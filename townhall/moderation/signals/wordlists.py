@@ -84,10 +84,13 @@ _FOLD = _FoldTable()
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
-    """Folded text plus, when lengths differ, the original index of every folded character."""
+    """Folded text plus, when lengths differ, the original index of every folded character.
+
+    Underscores become hyphens so that "s_t_u_p_i_d" reads as punctuation inside a word.
+    """
     if text.isascii():
-        return text.lower(), None
-    folded = text.translate(_FOLD)
+        return text.lower().replace("_", "-"), None
+    folded = text.translate(_FOLD).replace("_", "-")
     if len(folded) == len(text):
         return folded, None
     positions: list[int] = []
