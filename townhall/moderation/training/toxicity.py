@@ -4,7 +4,8 @@
 
 Training data: Davidson et al. 2017 (MIT; hate speech + offensive vs neither) and the OLID /
 OffensEval 2019 training split (CC BY 4.0; level A OFF vs NOT). C3 and the SFU corpus are
-non-commercial and are never read here: ``townhall.moderation.evaluate_toxicity`` measures on them.
+non-commercial: their loaders live here for ``townhall.moderation.evaluate_toxicity``, but
+training never calls them.
 
 Output: ``townhall/moderation/artefacts/toxicity.npz`` with plain arrays (vocabulary, IDF,
 coefficients, intercept, OLID threshold); runtime needs numpy only. The features are computed by
@@ -48,7 +49,6 @@ class Params:
 
     c: float = 1.0  # inverse L2 strength of the logistic regression
     davidson_weight: float = 0.2  # per-row weight of Davidson tweets (OLID rows weigh 1)
-    lex_scale: float = 1.0  # lexicon columns are multiplied by this before fitting (less shrinkage)
     min_df: int = 2  # a word or pair must occur in this many training texts
 
 
@@ -91,11 +91,15 @@ def c3_half(article_id: str) -> str:
     return "dev" if hashlib.sha256(article_id.encode()).digest()[0] % 2 == 0 else "test"
 
 
-def load_c3(data: Path, half: str) -> tuple[list[str], list[int]]:
-    """C3 comments of one half; label 1 = mean crowd toxicity level >= 2. Evaluation only."""
+def load_c3(data: Path, half: str) -> tuple[list[str], list[int], list[str]]:
+    """C3 comments of one half, labels (1 = mean crowd toxicity level >= 2) and article ids.
+
+    Evaluation only: C3 is non-commercial.
+    """
     with (data / "c3" / "C3_anonymized.csv").open(encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if c3_half(r["article_id"]) == half]
-    return [r["comment_text"] for r in rows], [int(float(r["crowd_toxicity_level"]) >= 2) for r in rows]
+    return ([r["comment_text"] for r in rows], [int(float(r["crowd_toxicity_level"]) >= 2) for r in rows],
+            [r["article_id"] for r in rows])
 
 
 def load_sfu(data: Path) -> tuple[list[str], list[int]]:
@@ -140,7 +144,7 @@ class Vectoriser:
         words = sorted(w for w, n in df.items() if n >= min_df)
         n_docs = len(f.counts)
         # smoothed IDF, as scikit-learn's TfidfVectorizer computes it
-        idf = np.array([math_log((1 + n_docs) / (1 + df[w])) + 1.0 for w in words])
+        idf = np.log((1 + n_docs) / (1 + np.array([df[w] for w in words], dtype=np.float64))) + 1.0
         return cls({w: i for i, w in enumerate(words)}, idf)
 
     def words(self, f: Featurised) -> csr_matrix:
@@ -157,12 +161,8 @@ class Vectoriser:
         norms[norms == 0] = 1.0
         return csr_matrix(m.multiply(1.0 / norms[:, None]))
 
-    def matrix(self, f: Featurised, lex_scale: float) -> csr_matrix:
-        return hstack([self.words(f), csr_matrix(f.lex * lex_scale)]).tocsr()
-
-
-def math_log(x: float) -> float:
-    return float(np.log(x))
+    def matrix(self, f: Featurised) -> csr_matrix:
+        return hstack([self.words(f), csr_matrix(f.lex)]).tocsr()
 
 
 @dataclass
@@ -172,13 +172,13 @@ class Trained:
     params: Params
 
     def decision(self, f: Featurised) -> np.ndarray:
-        return self.model.decision_function(self.vec.matrix(f, self.params.lex_scale))
+        return self.model.decision_function(self.vec.matrix(f))
 
 
 def fit(f: Featurised, y: np.ndarray, weights: np.ndarray, params: Params) -> Trained:
     vec = Vectoriser.fit(f, params.min_df)
     model = LogisticRegression(C=params.c, max_iter=5000, solver="lbfgs")
-    model.fit(vec.matrix(f, params.lex_scale), y, sample_weight=weights)
+    model.fit(vec.matrix(f), y, sample_weight=weights)
     return Trained(vec, model, params)
 
 
@@ -215,20 +215,17 @@ def training_set(data: Path, params: Params) -> tuple[list[str], np.ndarray, np.
 
 
 def save(trained: Trained, threshold: float, out: Path) -> None:
+    """Plain arrays only (no pickle): the runtime loads them with numpy."""
     coef = trained.model.coef_[0]
     n = len(trained.vec.vocab)
     words = sorted(trained.vec.vocab, key=trained.vec.vocab.__getitem__)
-    word_coef = coef[:n]
-    # Drop words whose weight is negligible: a smaller file and faster lookups, same scores to ~1e-3.
-    keep = np.abs(word_coef) >= 1e-3
-    kept_words = [w for w, k in zip(words, keep, strict=True) if k]
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         out,
-        vocab=np.frombuffer("\n".join(kept_words).encode("utf-8"), dtype=np.uint8),
-        idf=trained.vec.idf[keep].astype(np.float32),
-        coef=word_coef[keep].astype(np.float32),
-        lex_coef=(coef[n:] * trained.params.lex_scale).astype(np.float32),
+        vocab=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+        idf=trained.vec.idf.astype(np.float32),
+        coef=coef[:n].astype(np.float32),
+        lex_coef=coef[n:].astype(np.float32),
         intercept=np.float64(trained.model.intercept_[0]),
         threshold=np.float64(threshold),
         version=np.str_(VERSION),

@@ -1,0 +1,123 @@
+import json
+
+import numpy as np
+
+from townhall.moderation.signal import Article, CommentInput
+from townhall.moderation.signals.toxicity import ARTEFACT, ToxicitySignal, tokenize, word_category
+
+POLITE = ("Thanks for the clear explanation of the transit budget. I hope council reads the costing "
+          "section before Tuesday's vote.")
+INSULT = "You are a pathetic idiot, and your column is garbage."
+
+
+def comment(text: str) -> CommentInput:
+    return CommentInput(text=text, article=Article("Council delays transit vote"))
+
+
+def signal() -> ToxicitySignal:
+    return ToxicitySignal.load()
+
+
+def spans_text(result) -> list[str]:
+    return [s["text"] for s in result.evidence["spans"]]
+
+
+def test_insult_scores_higher_than_polite_comment():
+    polite, rude = signal().score(comment(POLITE)), signal().score(comment(INSULT))
+    assert rude.name == polite.name == "toxicity"
+    assert 0.0 <= polite.score < 0.3 < 0.8 < rude.score <= 1.0
+    assert rude.version.startswith("toxicity-")
+    assert polite.evidence["spans"] == []
+
+
+def test_evidence_spans_point_at_the_insulting_words():
+    result = signal().score(comment(INSULT))
+    for span in result.evidence["spans"]:
+        assert INSULT[span["start"] : span["end"]] == span["text"]
+        assert span["weight"] > 0
+    assert {"pathetic", "idiot", "garbage"} <= set(spans_text(result))
+    assert not {"You", "a", "and", "column"} & set(spans_text(result))
+    assert "insult" in result.evidence["categories"]
+    json.dumps(result.to_dict())  # stored with the comment: must be plain JSON
+
+
+def test_obfuscated_insults_still_score():
+    polite = signal().score(comment(POLITE)).score
+    for text, word in [
+        ("The author is an id10t.", "id10t"),
+        ("Only a s t u p i d person would believe this.", "s t u p i d"),
+        ("What a stuuuupid take.", "stuuuupid"),
+        ("This is sh*t journalism.", "sh*t"),
+        ("Another m0r0n writing columns.", "m0r0n"),
+    ]:
+        result = signal().score(comment(text))
+        assert result.score > max(0.5, polite), text
+        assert word in spans_text(result), (text, result.evidence)
+
+
+def test_score_many_equals_score_one_by_one():
+    texts = [POLITE, INSULT, "", "!!!", "The author is an id10t.", "Muslim women deserve better.",
+             "kill them all", "Fair point about the bus lanes, but the fares went up twice."]
+    s = signal()
+    batch = s.score_many([comment(t) for t in texts])
+    assert [r.to_dict() for r in batch] == [s.score(comment(t)).to_dict() for t in texts]
+    assert s.score_many([]) == []
+
+
+def test_group_mentions_and_lookalike_words_are_not_abuse():
+    s = signal()
+    mention = "Muslim women and gay men deserve the same protection as everyone else."
+    assert s.score(comment(mention)).score < 0.3
+    for word in ("oxymoron", "scunthorpe", "dumbfounded", "retardant", "class", "assess"):
+        assert word_category(word) is None, word
+
+
+def test_tokens_keep_offsets_into_the_original_text():
+    text = "Wow... @bob you're a l0ser!!! s.t.u.p.i.d, #maga €50"
+    tokens = tokenize(text)
+    assert [t.text for t in tokens] == ["wow", "you're", "a", "loser", "stupid", "maga"]
+    assert [text[t.start : t.end] for t in tokens] == ["Wow", "you're", "a", "l0ser", "s.t.u.p.i.d", "maga"]
+
+
+def test_artefact_is_small_plain_arrays():
+    assert ARTEFACT.stat().st_size < 5_000_000
+    with np.load(ARTEFACT, allow_pickle=False) as z:  # no pickled objects
+        assert {"vocab", "idf", "coef", "lex_coef", "intercept", "threshold", "version"} <= set(z.files)
+    assert 0.0 < signal().threshold < 1.0
+
+
+def _tiny_training_data(root):
+    """A few made-up tweets in the Davidson and OLID file layouts."""
+    rude = ["you are an idiot", "shut up you stupid fool", "what a pathetic loser", "this is crap",
+            "go to hell you moron", "total garbage from a clown"]
+    kind = ["lovely weather today", "thanks for sharing the recipe", "the game starts at noon",
+            "great photo of the lake", "see you at the library", "the bus was on time"]
+    (root / "davidson").mkdir()
+    (root / "olid").mkdir()
+    lines = [",count,hate_speech,offensive_language,neither,class,tweet"]
+    for i in range(30):
+        text, label = (rude[i % 6], 1) if i % 2 else (kind[i % 6], 2)
+        lines.append(f'{i},3,0,0,3,{label},"RT @user: {text} {i}"')
+    (root / "davidson" / "labeled_data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = ["id\ttweet\tsubtask_a\tsubtask_b\tsubtask_c"]
+    for i in range(40):
+        text, label = (rude[i % 6], "OFF") if i % 2 else (kind[i % 6], "NOT")
+        rows.append(f"{i}\t@USER {text} #{i} URL\t{label}\tNULL\tNULL")
+    (root / "olid" / "olid-training-v1.0.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_training_writes_an_artefact_the_runtime_reads_identically(tmp_path):
+    from townhall.moderation.training import toxicity as training
+
+    _tiny_training_data(tmp_path)
+    out = tmp_path / "toxicity.npz"
+    training.main(["--data", str(tmp_path), "--out", str(out)])
+    runtime = ToxicitySignal.load(out)
+    params = training.Params()
+    texts, y, weights, _ = training.training_set(tmp_path, params)
+    trained = training.fit(training.featurise(texts), y, weights, params)
+    probe = ["you are a stupid clown", "thanks for the lovely photo", "what a pathetic idiot"]
+    expected = 1.0 / (1.0 + np.exp(-trained.decision(training.featurise(probe))))
+    got = [r.score for r in runtime.score_many([comment(t) for t in probe])]
+    assert np.allclose(got, expected, atol=1e-3)
+    assert got[0] > got[1] and got[2] > got[1]
