@@ -1,9 +1,8 @@
-"""Real PostgreSQL, Redis and Townhall processes for the tests: temp dirs, free loopback ports, torn down after."""
+"""Real PostgreSQL, Redis and Townhall processes for tests: temp dirs, free loopback ports, stopped after."""
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
 import shutil
@@ -29,9 +28,9 @@ def free_port() -> int:
 
 
 def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
     if found:
-        return found[-1]
+        return str(found[-1])
     on_path = shutil.which(name)
     if on_path:
         return on_path
@@ -47,7 +46,9 @@ def _as_postgres_user() -> list[str]:
     try:
         pwd.getpwnam("postgres")
     except KeyError as exc:
-        raise MissingBinary("running as root needs the 'postgres' user that Debian's postgresql creates") from exc
+        raise MissingBinary(
+            "running as root needs the 'postgres' user that Debian's postgresql creates"
+        ) from exc
     return ["runuser", "-u", "postgres", "--"]
 
 
@@ -62,15 +63,24 @@ def postgres() -> Iterator[str]:
     if prefix:
         shutil.chown(base, "postgres")
     port = free_port()
-    subprocess.run([*prefix, initdb, "-D", str(data), "-U", "townhall", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data), "-U", "townhall", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
     log = base / "postgres.log"
-    subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
     try:
-        subprocess.run([*prefix, _pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "townhall", "townhall"],
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*prefix, _pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "townhall", "townhall"],
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql://townhall@127.0.0.1:{port}/townhall"
     finally:
         subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
@@ -81,18 +91,35 @@ def postgres() -> Iterator[str]:
 def redis(base: Path) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
-        raise MissingBinary("redis-server was not found: install the Debian package 'redis-server' (`make system-deps`)")
+        raise MissingBinary(
+            "redis-server was not found: install the Debian package 'redis-server' (`make system-deps`)"
+        )
     port = free_port()
     base.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(base)],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(base),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock,
+            ):
                 sock.sendall(b"PING\r\n")
                 if sock.recv(16).startswith(b"+PONG"):
                     break

@@ -24,7 +24,7 @@ def test_the_settings_reference_is_current() -> None:
 def test_every_api_route_is_in_the_api_reference() -> None:
     from fastapi.routing import APIRoute
 
-    from townhall.api import public, admin
+    from townhall.api import admin, public
 
     text = (DOCS / "api.md").read_text()
     for router in (public.router, admin.router):

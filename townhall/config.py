@@ -64,11 +64,16 @@ class Settings(BaseModel):
         description="Secret for sessions and hashing readers' IPs; generated into the data dir when empty",
     )
     redis_url: str = Field(
-        "", description="redis://host:port/0 to relay live updates between server processes; empty = one process"
+        "",
+        description="redis://host:port/0 to relay live updates between server processes; empty = one process",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error")
-    fetch_articles: bool = Field(True, description="Fetch a story's page from its allowed origin to read the article")
-    fetch_timeout: float = Field(5.0, gt=0, le=60, description="Seconds to wait when fetching an article page")
+    fetch_articles: bool = Field(
+        True, description="Fetch a story's page from its allowed origin to read the article"
+    )
+    fetch_timeout: float = Field(
+        5.0, gt=0, le=60, description="Seconds to wait when fetching an article page"
+    )
     max_comment_chars: int = Field(5000, ge=50, le=100_000, description="Longest comment body, in characters")
     max_name_chars: int = Field(80, ge=10, le=500, description="Longest guest display name, in characters")
     max_depth: int = Field(4, ge=0, le=20, description="Deepest reply level (0 = no replies)")
@@ -78,14 +83,24 @@ class Settings(BaseModel):
         15, ge=0, le=1440, description="Minutes an author may edit or delete, for new sites"
     )
     default_auto_close_days: int = Field(
-        0, ge=0, le=3650, description="Close a story this many days after publication, for new sites (0 = never)"
+        0,
+        ge=0,
+        le=3650,
+        description="Close a story this many days after publication, for new sites (0 = never)",
     )
-    max_body_bytes: int = Field(64_000, ge=1024, le=10_000_000, description="Largest request body the API accepts")
+    max_body_bytes: int = Field(
+        64_000, ge=1024, le=10_000_000, description="Largest request body the API accepts"
+    )
     moderation_enabled: bool = Field(True, description="Assess comments with the local models on arrival")
     write_rate_limit: int = Field(
-        20, ge=0, le=100_000, description="Comments, edits, votes and reports per minute from one IP (0 = no limit)"
+        20,
+        ge=0,
+        le=100_000,
+        description="Comments, edits, votes and reports per minute from one IP (0 = no limit)",
     )
-    trust_proxy: bool = Field(False, description="Trust X-Forwarded-For from a reverse proxy for readers' IPs")
+    trust_proxy: bool = Field(
+        False, description="Trust X-Forwarded-For from a reverse proxy for readers' IPs"
+    )
     sites: tuple[SiteDeclaration, ...] = Field((), description="Sites to create or update at start")
 
     @field_validator("log_level")
@@ -161,7 +176,7 @@ def load(
     if path is not None:
         file_values = _file_values(Path(path))
         merged.update(file_values)
-        origin.update({name: f"config file {path}" for name in file_values})
+        origin.update(dict.fromkeys(file_values, f"config file {path}"))
     env_values, env_origin = _env_values(environ or {})
     merged.update(env_values)
     origin.update(env_origin)

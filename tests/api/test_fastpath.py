@@ -32,7 +32,12 @@ def test_a_repeated_read_is_answered_without_the_database(
     assert second.status_code == 200
     assert second.content == first.content
     assert second.headers["access-control-allow-origin"] == ORIGIN
-    assert client.get("/api/v1/threads", params=PARAMS, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert (
+        client.get(
+            "/api/v1/threads", params=PARAMS, headers={"If-None-Match": first.headers["etag"]}
+        ).status_code
+        == 304
+    )
 
 
 def test_a_new_comment_is_seen_by_the_very_next_read(client: TestClient) -> None:
@@ -55,7 +60,10 @@ def test_the_gzipped_page_decodes_to_the_same_json(client: TestClient) -> None:
     plain = client.get("/api/v1/threads", params=PARAMS, headers={"Accept-Encoding": "identity"})
     raw = client.get("/api/v1/threads", params=PARAMS, headers={"Accept-Encoding": "gzip"})
     assert raw.headers["content-encoding"] == "gzip"
-    assert json.loads(gzip.decompress(raw.read()) if raw.content[:2] == b"\x1f\x8b" else raw.content) == plain.json()
+    assert (
+        json.loads(gzip.decompress(raw.read()) if raw.content[:2] == b"\x1f\x8b" else raw.content)
+        == plain.json()
+    )
 
 
 def test_a_story_closing_by_date_shows_closed_even_from_the_cache(

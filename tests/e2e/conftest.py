@@ -35,7 +35,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        raise servers.MissingBinary("Chromium was not found: install the Debian package 'chromium' (`make system-deps`)")
+        raise servers.MissingBinary(
+            "Chromium was not found: install the Debian package 'chromium' (`make system-deps`)"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser

@@ -35,7 +35,9 @@ def test_memory_broker_delivers_a_publish_from_another_thread() -> None:
 def test_storage_reports_changed_stories_only_after_commit(sqlite_storage: Storage) -> None:
     seen: list[set[int]] = []
     sqlite_storage.on_change(seen.append)
-    config = load(overrides={"database_url": sqlite_storage.url, "fetch_articles": False, "moderation_enabled": False})
+    config = load(
+        overrides={"database_url": sqlite_storage.url, "fetch_articles": False, "moderation_enabled": False}
+    )
     services = build_services(config, sqlite_storage, "secret")
     site = services.sites.add("ledger", "Ledger", [ORIGIN])
     assert seen == []  # adding a site touches no thread
@@ -64,9 +66,13 @@ def _wait_for_event(url: str, post: Callable[[], None], timeout: float = 15.0) -
     raise AssertionError("stream ended without an event")
 
 
-def test_a_comment_posted_on_one_process_reaches_readers_on_another(postgres_url: str, redis_url: str) -> None:
+def test_a_comment_posted_on_one_process_reaches_readers_on_another(
+    postgres_url: str, redis_url: str
+) -> None:
     storage = Storage(postgres_url)
-    config = load(overrides={"database_url": postgres_url, "fetch_articles": False, "moderation_enabled": False})
+    config = load(
+        overrides={"database_url": postgres_url, "fetch_articles": False, "moderation_enabled": False}
+    )
     services = build_services(config, storage, "secret")
     origin = "http://127.0.0.1:9"
     services.sites.ensure("live", "Live", [origin])

@@ -13,12 +13,18 @@ from townhall.moderation.signals.spam import (
 )
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-NEWS = ("The council should publish the full costing of the bypass before the vote. Last time the "
-        "estimate doubled after the contract was signed, and residents paid for it.")
-SPAM = ("Make $5000 a week working from home!!! Click here http://bit.ly/3xYz and subscribe to my "
-        "channel for free gift cards")
-PROMO = ("Hi everyone, check out my new channel where I post reviews of phones every week, please "
-         "subscribe and share it with your friends, it really helps us grow")
+NEWS = (
+    "The council should publish the full costing of the bypass before the vote. Last time the "
+    "estimate doubled after the contract was signed, and residents paid for it."
+)
+SPAM = (
+    "Make $5000 a week working from home!!! Click here http://bit.ly/3xYz and subscribe to my "
+    "channel for free gift cards"
+)
+PROMO = (
+    "Hi everyone, check out my new channel where I post reviews of phones every week, please "
+    "subscribe and share it with your friends, it really helps us grow"
+)
 
 
 def comment(text: str, title: str = "Bypass vote delayed", author: str | None = None) -> CommentInput:
@@ -110,12 +116,18 @@ def test_allowlisted_links_are_invisible_to_the_model():
 
 def test_near_duplicate_across_stories():
     signal, memory = _rules_only(), SpamMemory()
-    first = signal.assess(comment(PROMO, title="Story A"), now=T0, memory=memory, comment_id="1",
-                          author_key="alice")
+    first = signal.assess(
+        comment(PROMO, title="Story A"), now=T0, memory=memory, comment_id="1", author_key="alice"
+    )
     assert first.evidence["duplicate_of"] is None and first.score == 0.0
     again = PROMO.replace("every week", "every single week") + "!!"
-    result = signal.assess(comment(again, title="Story B"), now=T0 + timedelta(hours=2), memory=memory,
-                           comment_id="2", author_key="bob")
+    result = signal.assess(
+        comment(again, title="Story B"),
+        now=T0 + timedelta(hours=2),
+        memory=memory,
+        comment_id="2",
+        author_key="bob",
+    )
     dup = result.evidence["duplicate_of"]
     assert dup["comment_id"] == "1" and dup["story"] == "Story A" and dup["similarity"] >= 0.7
     assert result.score >= 0.8
@@ -135,8 +147,10 @@ def test_duplicate_on_same_story_counts_less_and_short_repeats_do_not_count():
 def test_different_comments_are_not_duplicates():
     signal, memory = _rules_only(), SpamMemory()
     signal.assess(comment(NEWS, title="A"), now=T0, memory=memory)
-    other = ("I walked the proposed route last weekend and the flooding near the river crossing is "
-             "far worse than the consultation documents admit.")
+    other = (
+        "I walked the proposed route last weekend and the flooding near the river crossing is "
+        "far worse than the consultation documents admit."
+    )
     assert signal.assess(comment(other, title="B"), now=T0, memory=memory).evidence["duplicate_of"] is None
 
 
@@ -185,8 +199,13 @@ def test_network_flooding():
     limit, _ = signal.rules.network_flood
     result = None
     for i in range(limit + 1):
-        result = signal.assess(comment(f"Hello {i}"), author_key=f"user{i}", network_key="10.0.0.0/24",
-                               now=T0 + timedelta(seconds=i), memory=memory)
+        result = signal.assess(
+            comment(f"Hello {i}"),
+            author_key=f"user{i}",
+            network_key="10.0.0.0/24",
+            now=T0 + timedelta(seconds=i),
+            memory=memory,
+        )
     assert result is not None and result.evidence["network_recent"] == limit + 1
     assert any("network" in r for r in result.evidence["reasons"])
 

@@ -5,8 +5,10 @@ import numpy as np
 from townhall.moderation.signal import Article, CommentInput
 from townhall.moderation.signals.toxicity import ARTEFACT, ToxicitySignal, tokenize, word_category
 
-POLITE = ("Thanks for the clear explanation of the transit budget. I hope council reads the costing "
-          "section before Tuesday's vote.")
+POLITE = (
+    "Thanks for the clear explanation of the transit budget. I hope council reads the costing "
+    "section before Tuesday's vote."
+)
 INSULT = "You are a pathetic idiot, and your column is garbage."
 
 
@@ -56,8 +58,16 @@ def test_obfuscated_insults_still_score():
 
 
 def test_score_many_equals_score_one_by_one():
-    texts = [POLITE, INSULT, "", "!!!", "The author is an id10t.", "Muslim women deserve better.",
-             "kill them all", "Fair point about the bus lanes, but the fares went up twice."]
+    texts = [
+        POLITE,
+        INSULT,
+        "",
+        "!!!",
+        "The author is an id10t.",
+        "Muslim women deserve better.",
+        "kill them all",
+        "Fair point about the bus lanes, but the fares went up twice.",
+    ]
     s = signal()
     batch = s.score_many([comment(t) for t in texts])
     assert [r.to_dict() for r in batch] == [s.score(comment(t)).to_dict() for t in texts]
@@ -88,10 +98,22 @@ def test_artefact_is_small_plain_arrays():
 
 def _tiny_training_data(root):
     """A few made-up tweets in the Davidson and OLID file layouts."""
-    rude = ["you are an idiot", "shut up you stupid fool", "what a pathetic loser", "this is crap",
-            "go to hell you moron", "total garbage from a clown"]
-    kind = ["lovely weather today", "thanks for sharing the recipe", "the game starts at noon",
-            "great photo of the lake", "see you at the library", "the bus was on time"]
+    rude = [
+        "you are an idiot",
+        "shut up you stupid fool",
+        "what a pathetic loser",
+        "this is crap",
+        "go to hell you moron",
+        "total garbage from a clown",
+    ]
+    kind = [
+        "lovely weather today",
+        "thanks for sharing the recipe",
+        "the game starts at noon",
+        "great photo of the lake",
+        "see you at the library",
+        "the bus was on time",
+    ]
     (root / "davidson").mkdir()
     (root / "olid").mkdir()
     lines = [",count,hate_speech,offensive_language,neither,class,tweet"]

@@ -38,7 +38,9 @@ def test_banned_wins_over_suspect():
     result = words().check("idiot and stupid")
     assert result.score == 1.0
     assert [(m["word"], m["list"]) for m in result.evidence["matches"]] == [
-        ("idiot", "suspect"), ("stupid", "banned")]
+        ("idiot", "suspect"),
+        ("stupid", "banned"),
+    ]
 
 
 def test_case():
@@ -101,13 +103,38 @@ def test_spaced_words_are_not_joined():
 
 
 def test_scunthorpe():
-    for text in ["class", "assistant", "Scunthorpe", "cocktail", "grapefruit", "therapist", "passage",
-                 "embarrass", "assassin", "hancock", "peacock", "drape", "scrape", "Cassandra",
-                 "glass of grape juice at the classic cocktail bar"]:
+    for text in [
+        "class",
+        "assistant",
+        "Scunthorpe",
+        "cocktail",
+        "grapefruit",
+        "therapist",
+        "passage",
+        "embarrass",
+        "assassin",
+        "hancock",
+        "peacock",
+        "drape",
+        "scrape",
+        "Cassandra",
+        "glass of grape juice at the classic cocktail bar",
+    ]:
         assert found(text) == [], text
     more = WordListSignal(["hell", "anal", "cum", "tit", "sex", "dick"], [])
-    for text in ["hello", "shell", "analysis", "cumulative", "titanic", "Essex", "Sussex", "Dickens",
-                 "assess", "asset", "bass"]:
+    for text in [
+        "hello",
+        "shell",
+        "analysis",
+        "cumulative",
+        "titanic",
+        "Essex",
+        "Sussex",
+        "Dickens",
+        "assess",
+        "asset",
+        "bass",
+    ]:
         assert more.matches(text) == [] and found(text) == [], text
 
 
@@ -129,7 +156,7 @@ def test_offsets_point_into_original_text():
     matches = words().matches(text)
     assert [m["word"] for m in matches] == ["stupid", "moron", "go to hell"]
     for m in matches:
-        assert text[m["start"]:m["end"]] == m["text"]
+        assert text[m["start"] : m["end"]] == m["text"]
     assert [m["text"] for m in matches] == ["$tüüpid", "m o r o n", "Go to hell"]
 
 
@@ -138,7 +165,7 @@ def test_offsets_with_removed_invisible_characters():
     matches = words().matches(text)
     assert [(m["text"], m["word"]) for m in matches] == [("st\u00adupid", "stupid"), ("ass", "ass")]
     for m in matches:
-        assert text[m["start"]:m["end"]] == m["text"]
+        assert text[m["start"] : m["end"]] == m["text"]
 
 
 def test_compiled_once_per_list():
@@ -157,11 +184,15 @@ def test_pathological_input_stays_fast():
 
 def test_speed_1000_chars_200_words():
     rng = random.Random(3)
-    listed = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
-              for _ in range(195)] + BANNED[:5]
+    listed = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+        for _ in range(195)
+    ] + BANNED[:5]
     signal = WordListSignal(listed[:100], listed[100:])
-    text = ("The council's decision on the new housing development is short-sighted, and the mayor "
-            "should explain why the consultation was cut. ") * 8
+    text = (
+        "The council's decision on the new housing development is short-sighted, and the mayor "
+        "should explain why the consultation was cut. "
+    ) * 8
     text = text[:1000]
     signal.check(text)
     times = []

@@ -33,7 +33,9 @@ def test_post_creates_story_and_published_comment_with_audit_event(services: Ser
 
 
 def test_links_are_marked_and_javascript_urls_dropped(services: Services, site) -> None:
-    posted = _post(services, site, "[site](https://a.example) [bad](javascript:alert(1)) <img src=x onerror=alert(1)>")
+    posted = _post(
+        services, site, "[site](https://a.example) [bad](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    )
     html = posted.comment.html
     assert 'rel="nofollow ugc noopener"' in html
     assert 'href="javascript' not in html and "<img" not in html
@@ -134,4 +136,6 @@ def test_empty_and_oversize_bodies_are_refused_and_nothing_is_written(services: 
         _post(services, site, "   ")
     with pytest.raises(Invalid):
         _post(services, site, "x" * (services.comments.limits.max_chars + 1))
-    assert services.stories.list(site.id) == [] or all(s.comment_count == 0 for s in services.stories.list(site.id))
+    assert services.stories.list(site.id) == [] or all(
+        s.comment_count == 0 for s in services.stories.list(site.id)
+    )

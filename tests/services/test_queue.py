@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import ORIGIN, FakeClock
 from townhall.errors import Conflict, Forbidden, Invalid
-from townhall.moderation.verdict import PUBLISH, ModerationRequest, Verdict
+from townhall.moderation.verdict import ModerationRequest, Verdict
 from townhall.services import Services
 from townhall.services.identity import guest
 from townhall.services.queue import Action, Order, Queue, QueueFilter
@@ -21,7 +21,7 @@ class Scripted:
     """A moderator that hands back whatever verdict the test sets next."""
 
     def __init__(self) -> None:
-        self.next = PUBLISH
+        self.next = Verdict(Decision.PUBLISH)
 
     def assess(self, request: ModerationRequest) -> Verdict:
         return self.next
@@ -69,7 +69,7 @@ def post(
     services: Services,
     site,
     moderator: Scripted,
-    verdict: Verdict = PUBLISH,
+    verdict: Verdict = Verdict(Decision.PUBLISH),
     body: str = "Idiot plan.",
     name: str = "Ana",
     **kw: Any,

@@ -1,8 +1,9 @@
 """Cache hits on the thread read, answered before FastAPI's routing and validation.
 
-It runs outermost, before routing and compression. Only a request the slow path has already answered (same site, URL, sort, cursor and limit, its
-story seen within the story TTL, its site fresh in the cache) is served here, from memory, on
-the event loop. Everything else — including every error — goes to the FastAPI route.
+It runs outermost, before routing and compression. Only a request the slow path has already
+answered (same site, URL, sort, cursor and limit; its story seen within the story TTL; its site
+fresh in the cache) is served here, from memory, on the event loop. Everything else, every
+error included, goes on to the FastAPI route.
 """
 
 from __future__ import annotations
@@ -39,7 +40,12 @@ class ThreadFastPath:
         site_id, url = params.get("site"), params.get("url")
         sort = params.get("sort", SortOrder.NEWEST.value)
         limit_text = params.get("limit")
-        if not site_id or not url or sort not in _SORTS or (limit_text is not None and not limit_text.isdigit()):
+        if (
+            not site_id
+            or not url
+            or sort not in _SORTS
+            or (limit_text is not None and not limit_text.isdigit())
+        ):
             return None
         site = self.state.cached_site(site_id)
         entry = self.state.threads.story(site_id, url)

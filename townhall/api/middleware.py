@@ -62,8 +62,13 @@ class SiteCors:
                 "Access-Control-Max-Age": "600",
                 "Vary": "Origin",
             }
-            await send({"type": "http.response.start", "status": 204,
-                        "headers": [(k.lower().encode(), v.encode()) for k, v in cors.items()]})  # fmt: skip
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 204,
+                    "headers": [(k.lower().encode(), v.encode()) for k, v in cors.items()],
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return
 

@@ -63,7 +63,9 @@ def read_thread(
     now = services.comments.clock()
 
     def build() -> bytes:
-        return orjson.dumps(shape.thread(services.comments.thread(story, sort, cursor, limit), now, sort.value))
+        return orjson.dumps(
+            shape.thread(services.comments.thread(story, sort, cursor, limit), now, sort.value)
+        )
 
     page = state.threads.render(page_key(entry, now, sort.value, cursor, limit), build)
     return page_response(page, request.headers)
@@ -136,7 +138,9 @@ def edit_comment(
     }
 
 
-@router.delete("/comments/{comment_id}", status_code=204, summary="Delete your comment within the edit window")
+@router.delete(
+    "/comments/{comment_id}", status_code=204, summary="Delete your comment within the edit window"
+)
 def delete_comment(request: Request, state: State, comment_id: CommentId, edit_token: EditToken) -> Response:
     _check_comment_origin(request, state, comment_id)
     state.services.comments.delete(comment_id, edit_token)
@@ -180,7 +184,9 @@ async def widget_config(request: Request, state: State, site_id: str) -> dict[st
     }
 
 
-@router.get("/threads/live", summary="Server-sent events: the story's thread changed", response_class=Response)
+@router.get(
+    "/threads/live", summary="Server-sent events: the story's thread changed", response_class=Response
+)
 async def live(
     request: Request,
     state: State,

@@ -70,7 +70,9 @@ def reader_key(request: Request, secret: str, required: bool = True) -> str | No
     token = request.headers.get("x-townhall-reader", "")
     if not token:
         if required:
-            raise Invalid("a reader token (X-Townhall-Reader header) is required", fields={"reader": "required"})
+            raise Invalid(
+                "a reader token (X-Townhall-Reader header) is required", fields={"reader": "required"}
+            )
         return None
     if not 16 <= len(token) <= 128:
         raise Invalid("reader token must be 16 to 128 characters", fields={"reader": "bad length"})

@@ -87,7 +87,9 @@ class ThreadCache:
         if page is not None:
             return page
         body = build()
-        page = CachedPage(body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', gzip.compress(body, 6))
+        page = CachedPage(
+            body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', gzip.compress(body, 6)
+        )
         with self._lock:
             self._pages[key] = page
             if len(self._pages) > self.size:
@@ -105,5 +107,7 @@ def page_response(page: CachedPage, headers: Headers) -> Response:
     if headers.get("if-none-match") == page.etag:
         return Response(status_code=304, headers=common)
     if "gzip" in headers.get("accept-encoding", ""):
-        return Response(page.gzipped, media_type="application/json", headers={**common, "Content-Encoding": "gzip"})
+        return Response(
+            page.gzipped, media_type="application/json", headers={**common, "Content-Encoding": "gzip"}
+        )
     return Response(page.body, media_type="application/json", headers=common)

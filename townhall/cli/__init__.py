@@ -60,7 +60,9 @@ class DomainErrors(click.Group):
 
 @click.group(cls=DomainErrors)
 @click.version_option(__version__, prog_name="townhall")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file")
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file"
+)
 @click.option("--database-url", help="Overrides the database_url setting")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None, database_url: str | None) -> None:

@@ -17,7 +17,9 @@ DEMO_PASSWORD = "townhall-demo"  # noqa: S105
 
 @click.command()
 @click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the SQLite file goes")
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the SQLite file goes"
+)
 @click.option("--no-models", is_flag=True, help="Skip the moderation models (publish everything)")
 @pass_context
 def demo(ctx: Context, port: int, data_dir: Path | None, no_models: bool) -> None:

@@ -27,24 +27,56 @@ def _word_file(path: Path | None) -> tuple[str, ...]:
 
 
 @moderate.command("score")
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), default="-", show_default=True,
-              help="JSONL comments ('-' = stdin)")  # fmt: skip
-@click.option("--output", "output_file", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
-              help="JSONL verdicts ('-' = stdout)")  # fmt: skip
-@click.option("--mode", type=click.Choice(["post", "pre"]), default="post", show_default=True,
-              help="post: publish unless a signal objects; pre: hold everything not rejected")
-@click.option("--banned", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Banned words, one a line")
-@click.option("--suspect", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Suspect words, one a line")
+@click.option(
+    "--input",
+    "input_file",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="JSONL comments ('-' = stdin)",
+)
+@click.option(
+    "--output",
+    "output_file",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="JSONL verdicts ('-' = stdout)",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["post", "pre"]),
+    default="post",
+    show_default=True,
+    help="post: publish unless a signal objects; pre: hold everything not rejected",
+)
+@click.option(
+    "--banned", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Banned words, one a line"
+)
+@click.option(
+    "--suspect",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Suspect words, one a line",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar")
-def score(input_file: IO[str], output_file: IO[str], mode: str, banned: Path | None, suspect: Path | None,
-          quiet: bool) -> None:  # fmt: skip
+def score(
+    input_file: IO[str],
+    output_file: IO[str],
+    mode: str,
+    banned: Path | None,
+    suspect: Path | None,
+    quiet: bool,
+) -> None:
     """Score JSONL comments: one verdict line per input line; bad lines are reported on stderr."""
     from townhall.models import SiteSettings  # noqa: PLC0415 - models load only for this command
     from townhall.moderation.batch import BatchScorer  # noqa: PLC0415
     from townhall.moderation.pipeline import Models  # noqa: PLC0415
 
-    settings = SiteSettings(moderation_mode=ModerationMode(mode), banned_words=_word_file(banned),
-                            suspect_words=_word_file(suspect))  # fmt: skip
+    settings = SiteSettings(
+        moderation_mode=ModerationMode(mode),
+        banned_words=_word_file(banned),
+        suspect_words=_word_file(suspect),
+    )
     scorer = BatchScorer(Models.load(threads=2), settings)
     bad = 0
     progress = tqdm(desc="scoring", unit=" comments", file=sys.stderr, disable=quiet)
@@ -63,8 +95,12 @@ def score(input_file: IO[str], output_file: IO[str], mode: str, banned: Path | N
 @moderate.command("rescore")
 @click.option("--site", "site_id", help="Only this site's comments")
 @click.option("--story", "story_id", type=int, help="Only this story's comments")
-@click.option("--status", type=click.Choice([s.value for s in CommentStatus]), help="Only comments in this status")
-@click.option("--apply", is_flag=True, help="Also move comments no moderator has decided on (default: verdicts only)")
+@click.option(
+    "--status", type=click.Choice([s.value for s in CommentStatus]), help="Only comments in this status"
+)
+@click.option(
+    "--apply", is_flag=True, help="Also move comments no moderator has decided on (default: verdicts only)"
+)
 @pass_context
 def rescore(ctx: Context, site_id: str | None, story_id: int | None, status: str | None, apply: bool) -> None:
     """Re-assess stored comments, e.g. after an import or a model update."""

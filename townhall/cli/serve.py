@@ -41,7 +41,9 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         app = create_app(settings) if settings.workers == 1 else None
     except ConfigurationProblem as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Townhall on http://{settings.host}:{settings.port} ({settings.database_url.split('://')[0]})")
+    click.echo(
+        f"Townhall on http://{settings.host}:{settings.port} ({settings.database_url.split('://')[0]})"
+    )
     if app is None:
         overrides = {**ctx.overrides, "host": host, "port": port, "workers": workers}
         config_path = str(ctx.config_path) if ctx.config_path else None

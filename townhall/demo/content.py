@@ -38,7 +38,9 @@ class SampleComment:
 def load() -> tuple[list[SampleArticle], list[SampleComment]]:
     data = tomllib.loads(resources.files(__package__).joinpath("articles.toml").read_text(encoding="utf-8"))
     articles = [
-        SampleArticle(a["slug"], a["title"], a["author"], datetime.fromisoformat(a["published"]), a["closed"], a["text"])
+        SampleArticle(
+            a["slug"], a["title"], a["author"], datetime.fromisoformat(a["published"]), a["closed"], a["text"]
+        )
         for a in data["article"]
     ]
     comments = [SampleComment(c["story"], c["name"], c["body"], c.get("reply_to")) for c in data["comment"]]
@@ -54,9 +56,15 @@ def seed(services: Services, site: Site, base_url: str) -> dict[str, Story]:
     articles, comments = load()
     stories: dict[str, Story] = {}
     for article in articles:
-        fields = {"title": article.title, "author": article.author, "published_at": article.published,
-                  "text": article.text.strip()}  # fmt: skip
-        stories[article.slug] = services.stories.push(site, article_url(base_url, article.slug), fields, "demo")
+        fields = {
+            "title": article.title,
+            "author": article.author,
+            "published_at": article.published,
+            "text": article.text.strip(),
+        }
+        stories[article.slug] = services.stories.push(
+            site, article_url(base_url, article.slug), fields, "demo"
+        )
     posted: dict[str, list[int]] = {}
     for sample in comments:
         story = stories[sample.story]

@@ -151,7 +151,9 @@ class BatchScorer:
                 pending = []
         yield from self._flush(pending)
 
-    def _flush(self, pending: list[tuple[int, Parsed]]) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    def _flush(
+        self, pending: list[tuple[int, Parsed]]
+    ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
         if not pending:
             return
         outputs = self.score([parsed for _n, parsed in pending])

@@ -44,8 +44,9 @@ def _prf(pred: list[bool], gold: list[bool]) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def run_fold(videos: dict[str, list[Example]], held: str, olid: list[str],
-             timings: list[float]) -> dict[str, float]:
+def run_fold(
+    videos: dict[str, list[Example]], held: str, olid: list[str], timings: list[float]
+) -> dict[str, float]:
     train_rows = [e for v, rows in videos.items() if v != held for e in rows]
     model = train([e.text for e in train_rows], [e.spam for e in train_rows], olid)
     signal = SpamSignal(model=model)
@@ -55,13 +56,13 @@ def run_fold(videos: dict[str, list[Example]], held: str, olid: list[str],
     plain = SpamSignal(model=model)  # same model, no memory: links + text
     for e in stream:
         if e.video != held:
-            memory.remember(e.text, when=e.when, story_key=e.video, author_key=e.author,
-                            comment_id=e.comment_id)
+            memory.remember(
+                e.text, when=e.when, story_key=e.video, author_key=e.author, comment_id=e.comment_id
+            )
             continue
         comment = CommentInput(text=e.text, article=Article(title=e.video), author=e.author)
         start = time.perf_counter()
-        result = signal.assess(comment, now=e.when, story_key=e.video, memory=memory,
-                               comment_id=e.comment_id)
+        result = signal.assess(comment, now=e.when, story_key=e.video, memory=memory, comment_id=e.comment_id)
         timings.append(time.perf_counter() - start)
         gold.append(e.spam)
         full.append((result.score or 0.0) >= signal.threshold)
@@ -78,8 +79,9 @@ def c3_flag_rate(path: Path, signal: SpamSignal) -> tuple[int, float]:
     with path.open(encoding="utf-8", newline="") as fh:
         texts = [row["comment_text"] for row in csv.DictReader(fh)]
     article = Article(title="news")
-    flagged = sum((signal.assess(CommentInput(text=t, article=article)).score or 0.0) >= signal.threshold
-                  for t in texts)
+    flagged = sum(
+        (signal.assess(CommentInput(text=t, article=article)).score or 0.0) >= signal.threshold for t in texts
+    )
     return len(texts), flagged / max(1, len(texts))
 
 
@@ -96,16 +98,24 @@ def main() -> None:
     olid = load_olid(args.olid)
     timings: list[float] = []
     folds = {held: run_fold(videos, held, olid, timings) for held in videos}
-    print(f"{'held-out video':<18}{'n':>5}{'spam':>6}   {'text F1':>8}{'+links F1':>10}"
-          f"{'full P':>8}{'full R':>8}{'full F1':>9}")
+    print(
+        f"{'held-out video':<18}{'n':>5}{'spam':>6}   {'text F1':>8}{'+links F1':>10}"
+        f"{'full P':>8}{'full R':>8}{'full F1':>9}"
+    )
     for held, m in folds.items():
-        print(f"{held:<18}{m['n']:>5}{m['spam']:>6}   {m['text_f1']:>8.3f}{m['text+links_f1']:>10.3f}"
-              f"{m['full_p']:>8.3f}{m['full_r']:>8.3f}{m['full_f1']:>9.3f}")
+        print(
+            f"{held:<18}{m['n']:>5}{m['spam']:>6}   {m['text_f1']:>8.3f}{m['text+links_f1']:>10.3f}"
+            f"{m['full_p']:>8.3f}{m['full_r']:>8.3f}{m['full_f1']:>9.3f}"
+        )
     mean = {k: statistics.mean(m[k] for m in folds.values()) for k in next(iter(folds.values()))}
-    print(f"{'mean':<18}{'':>11}   {mean['text_f1']:>8.3f}{mean['text+links_f1']:>10.3f}"
-          f"{mean['full_p']:>8.3f}{mean['full_r']:>8.3f}{mean['full_f1']:>9.3f}")
-    print(f"threshold {SpamSignal.threshold}; assess() median {statistics.median(timings) * 1e3:.3f} ms, "
-          f"p99 {sorted(timings)[int(0.99 * len(timings))] * 1e3:.3f} ms")
+    print(
+        f"{'mean':<18}{'':>11}   {mean['text_f1']:>8.3f}{mean['text+links_f1']:>10.3f}"
+        f"{mean['full_p']:>8.3f}{mean['full_r']:>8.3f}{mean['full_f1']:>9.3f}"
+    )
+    print(
+        f"threshold {SpamSignal.threshold}; assess() median {statistics.median(timings) * 1e3:.3f} ms, "
+        f"p99 {sorted(timings)[int(0.99 * len(timings))] * 1e3:.3f} ms"
+    )
     if args.c3.exists():
         shipped = SpamSignal(model=SpamModel.load())
         n, rate = c3_flag_rate(args.c3, shipped)

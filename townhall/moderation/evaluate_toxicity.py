@@ -95,8 +95,10 @@ class TfidfLR:
 
     @staticmethod
     def _fit(texts: list[str], y: np.ndarray) -> Pipeline:
-        pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                             LogisticRegression(max_iter=3000))
+        pipe = make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+            LogisticRegression(max_iter=3000),
+        )
         return pipe.fit(texts, y)
 
     def __call__(self, texts: list[str]) -> np.ndarray:
@@ -130,9 +132,11 @@ def speed(model: Scorer, texts: list[str]) -> str:
         model.signal.score(c)
         single.append(time.perf_counter() - t0)
     ms = np.array(single) * 1000
-    return (f"Speed (this machine, one thread): {batch:.0f} comments/s in one score_many call; "
-            f"single score() {ms.mean():.2f} ms mean, {np.percentile(ms, 99):.2f} ms p99 "
-            f"(C3 comments, {np.mean([len(t) for t in texts]):.0f} characters on average)")
+    return (
+        f"Speed (this machine, one thread): {batch:.0f} comments/s in one score_many call; "
+        f"single score() {ms.mean():.2f} ms mean, {np.percentile(ms, 99):.2f} ms p99 "
+        f"(C3 comments, {np.mean([len(t) for t in texts]):.0f} characters on average)"
+    )
 
 
 def select(data: Path) -> None:
@@ -170,7 +174,9 @@ def main(argv: list[str] | None = None) -> None:
 
     t0 = time.perf_counter()
     models: list[Scorer] = [
-        Townhall(), ProfanityCheck(olid_train, olid_train_y), TfidfLR(tr_texts, tr_y, is_olid)
+        Townhall(),
+        ProfanityCheck(olid_train, olid_train_y),
+        TfidfLR(tr_texts, tr_y, is_olid),
     ]
     print(f"(models ready in {time.perf_counter() - t0:.0f}s)", file=sys.stderr)
 
@@ -179,19 +185,25 @@ def main(argv: list[str] | None = None) -> None:
         p_test = m(c3_test)
         lo, hi = bootstrap_auc(np.array(c3_test_y), p_test, np.array(c3_articles))
         p_olid = m(olid_test)
-        rows.append((
-            m.name,
-            f"{roc_auc_score(c3_test_y, p_test):.3f} [{lo:.3f}, {hi:.3f}]",
-            f"{roc_auc_score(c3_dev_y, m(c3_dev)):.3f}",
-            f"{f1_score(olid_test_y, p_olid >= m.threshold, average='macro'):.3f} (t={m.threshold:.2f})",
-            f"{roc_auc_score(olid_test_y, p_olid):.3f}",
-            f"{roc_auc_score(sfu_y, m(sfu)):.3f}",
-        ))
+        rows.append(
+            (
+                m.name,
+                f"{roc_auc_score(c3_test_y, p_test):.3f} [{lo:.3f}, {hi:.3f}]",
+                f"{roc_auc_score(c3_dev_y, m(c3_dev)):.3f}",
+                f"{f1_score(olid_test_y, p_olid >= m.threshold, average='macro'):.3f} (t={m.threshold:.2f})",
+                f"{roc_auc_score(olid_test_y, p_olid):.3f}",
+                f"{roc_auc_score(sfu_y, m(sfu)):.3f}",
+            )
+        )
 
-    print(f"C3 test: {len(c3_test)} comments on {len(set(c3_articles))} articles, "
-          f"{np.mean(c3_test_y):.1%} toxic; OLID test: {len(olid_test)}; SFU CTC: {len(sfu)}\n")
-    print("| model | C3 test ROC-AUC [95% CI, by article] | C3 dev ROC-AUC (used for choices) "
-          "| OLID test macro-F1 | OLID test ROC-AUC | SFU CTC ROC-AUC |")
+    print(
+        f"C3 test: {len(c3_test)} comments on {len(set(c3_articles))} articles, "
+        f"{np.mean(c3_test_y):.1%} toxic; OLID test: {len(olid_test)}; SFU CTC: {len(sfu)}\n"
+    )
+    print(
+        "| model | C3 test ROC-AUC [95% CI, by article] | C3 dev ROC-AUC (used for choices) "
+        "| OLID test macro-F1 | OLID test ROC-AUC | SFU CTC ROC-AUC |"
+    )
     print("|---|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")

@@ -138,4 +138,3 @@ class Pipeline:
                 memory=memory,
                 comment_id=str(request.comment_id) if request.comment_id else None,
             )
-

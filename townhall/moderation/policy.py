@@ -96,7 +96,9 @@ def decide(signals: Mapping[str, SignalResult], settings: SiteSettings, trust: T
         message = f"Your comment is awaiting review by a moderator because {why}."
         return Verdict(Decision.HOLD, tuple(reasons), message, recorded, mode)
     if settings.moderation_mode is ModerationMode.PRE:
-        message = "Your comment is awaiting review: a moderator reads every comment on this site before it appears."
+        message = (
+            "Your comment is awaiting review: a moderator reads every comment on this site before it appears."
+        )
         return Verdict(Decision.HOLD, (*reasons, "pre-moderation"), message, recorded, mode)
     return Verdict(Decision.PUBLISH, tuple(reasons), "", recorded, mode)
 

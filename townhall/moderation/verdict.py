@@ -34,7 +34,6 @@ class Verdict:
         }
 
 
-
 @dataclass(frozen=True, slots=True)
 class ModerationRequest:
     """One new or edited comment, with what moderation needs to know about where it was posted."""
@@ -53,4 +52,3 @@ class ModerationRequest:
 
 class Moderator(Protocol):
     def assess(self, request: ModerationRequest) -> Verdict: ...
-

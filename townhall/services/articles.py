@@ -60,7 +60,11 @@ class ArticleFetcher:
             log.warning("could not fetch article %s: %s", url, exc)
             return None
         content_type = response.headers.get("content-type", "")
-        if response.status_code != 200 or "html" not in content_type or len(response.content) > MAX_PAGE_BYTES:
+        if (
+            response.status_code != 200
+            or "html" not in content_type
+            or len(response.content) > MAX_PAGE_BYTES
+        ):
             log.warning("no article at %s (status %s, %s)", url, response.status_code, content_type)
             return None
         return extract(response.text, url)

@@ -17,7 +17,7 @@ from datetime import timedelta
 from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from townhall.models import Comment, Site, Story, ThreadPage
 from townhall.moderation.policy import WithoutModels
-from townhall.moderation.verdict import Moderator, ModerationRequest, Verdict
+from townhall.moderation.verdict import ModerationRequest, Moderator, Verdict
 from townhall.services.clock import Clock, utcnow
 from townhall.services.identity import Identity
 from townhall.services.stories import StoryService
@@ -141,9 +141,15 @@ class CommentService:
             if fresh is None or fresh.is_closed(now):
                 raise Closed()
             author = tx.authors.upsert(
-                site.id, identity.kind, identity.external_id, identity.name, now,
-                email=identity.email, avatar=identity.avatar, badge=identity.badge,
-            )  # fmt: skip
+                site.id,
+                identity.kind,
+                identity.external_id,
+                identity.name,
+                now,
+                email=identity.email,
+                avatar=identity.avatar,
+                badge=identity.badge,
+            )
             comment_id = tx.comments.insert(
                 site_id=site.id,
                 story_id=story.id,
@@ -165,9 +171,15 @@ class CommentService:
             )
             actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
             tx.comments.add_event(
-                comment_id, None, status, actor_kind, "moderation", "; ".join(verdict.reasons) or "posted", now,
+                comment_id,
+                None,
+                status,
+                actor_kind,
+                "moderation",
+                "; ".join(verdict.reasons) or "posted",
+                now,
                 {"decision": verdict.decision.value},
-            )  # fmt: skip
+            )
             tx.stories.touch(story.id, 1 if status is CommentStatus.PUBLISHED else 0)
             comment = tx.comments.get(comment_id)
         assert comment is not None
@@ -187,24 +199,40 @@ class CommentService:
         now = self.clock()
         verdict = self.moderator.assess(
             ModerationRequest(
-                site=site, story=story, text=body, now=now, parent_text=parent_text,
-                author_id=comment.author.id, author_key=comment.author.external_id, comment_id=comment.id,
+                site=site,
+                story=story,
+                text=body,
+                now=now,
+                parent_text=parent_text,
+                author_id=comment.author.id,
+                author_key=comment.author.external_id,
+                comment_id=comment.id,
             )
-        )  # fmt: skip
+        )
         status = STATUS_FOR[verdict.decision]
         with self.storage.write() as tx:
             current = tx.comments.get(comment_id)
             if current is None or current.status is CommentStatus.DELETED:
                 raise NotFound(f"no comment {comment_id}", code="unknown_comment")
             tx.comments.update(
-                comment_id, body=body, html=render(body), edited_at=now, status=status, verdict=verdict.to_dict()
+                comment_id,
+                body=body,
+                html=render(body),
+                edited_at=now,
+                status=status,
+                verdict=verdict.to_dict(),
             )
             actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
             tx.comments.add_event(
-                comment_id, current.status, status, actor_kind, "moderation",
-                "edited; " + ("; ".join(verdict.reasons) or "reassessed"), now,
+                comment_id,
+                current.status,
+                status,
+                actor_kind,
+                "moderation",
+                "edited; " + ("; ".join(verdict.reasons) or "reassessed"),
+                now,
                 {"decision": verdict.decision.value},
-            )  # fmt: skip
+            )
             tx.stories.touch(story.id, published_delta(current.status, status))
             updated = tx.comments.get(comment_id)
         assert updated is not None
@@ -217,7 +245,13 @@ class CommentService:
         with self.storage.write() as tx:
             tx.comments.update(comment_id, status=CommentStatus.DELETED, body="", html="", deleted_at=now)
             tx.comments.add_event(
-                comment_id, comment.status, CommentStatus.DELETED, ActorKind.READER, "author", "deleted by author", now
+                comment_id,
+                comment.status,
+                CommentStatus.DELETED,
+                ActorKind.READER,
+                "author",
+                "deleted by author",
+                now,
             )
             tx.stories.touch(story.id, published_delta(comment.status, CommentStatus.DELETED))
 
@@ -238,7 +272,9 @@ class CommentService:
 
     def report(self, comment_id: int, reporter: str, reason: str, note: str = "") -> None:
         if reason not in REPORT_REASONS:
-            raise Invalid(f"reason must be one of {', '.join(REPORT_REASONS)}", fields={"reason": "unknown reason"})
+            raise Invalid(
+                f"reason must be one of {', '.join(REPORT_REASONS)}", fields={"reason": "unknown reason"}
+            )
         note = plain(note)
         if len(note) > 500:
             raise Invalid("note is longer than 500 characters", fields={"note": "too long"})
@@ -250,7 +286,11 @@ class CommentService:
     # -- reading -------------------------------------------------------------------------------
 
     def thread(
-        self, story: Story, sort: SortOrder = SortOrder.NEWEST, cursor: str | None = None, limit: int | None = None
+        self,
+        story: Story,
+        sort: SortOrder = SortOrder.NEWEST,
+        cursor: str | None = None,
+        limit: int | None = None,
     ) -> ThreadPage:
         """One page of top-level comments with all their visible replies: two indexed queries."""
         limit = limit or self.limits.page_size
@@ -292,7 +332,9 @@ class CommentService:
         if not body:
             raise Invalid("comment must not be empty", fields={"body": "required"})
         if len(body) > self.limits.max_chars:
-            raise Invalid(f"comment is longer than {self.limits.max_chars} characters", fields={"body": "too long"})
+            raise Invalid(
+                f"comment is longer than {self.limits.max_chars} characters", fields={"body": "too long"}
+            )
         return body
 
     def _parent(self, story: Story, parent_id: int) -> Comment:

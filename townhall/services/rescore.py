@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from townhall.errors import NotFound
-from townhall.moderation.verdict import Moderator, ModerationRequest
+from townhall.moderation.verdict import ModerationRequest, Moderator
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import STATUS_FOR, published_delta
 from townhall.storage import Storage
@@ -47,20 +47,33 @@ class Rescorer:
         now = self.clock()
         verdict = self.moderator.assess(
             ModerationRequest(
-                site=site, story=story, text=comment.body, now=now,
-                parent_text=parent.body if parent else None, author_id=comment.author.id,
-                author_key=comment.author.external_id, comment_id=comment.id,
+                site=site,
+                story=story,
+                text=comment.body,
+                now=now,
+                parent_text=parent.body if parent else None,
+                author_id=comment.author.id,
+                author_key=comment.author.external_id,
+                comment_id=comment.id,
             )
-        )  # fmt: skip
+        )
         target = STATUS_FOR[verdict.decision]
         with self.storage.write() as tx:
             tx.comments.update(comment_id, verdict=verdict.to_dict())
-            moved = apply and target is not comment.status and not tx.comments.decided_by_moderator(comment_id)
+            moved = (
+                apply and target is not comment.status and not tx.comments.decided_by_moderator(comment_id)
+            )
             if moved:
                 tx.comments.update(comment_id, status=target)
                 tx.comments.add_event(
-                    comment_id, comment.status, target, ActorKind.SIGNAL, "rescore",
-                    "; ".join(verdict.reasons) or "rescored", now, {"decision": verdict.decision.value},
-                )  # fmt: skip
+                    comment_id,
+                    comment.status,
+                    target,
+                    ActorKind.SIGNAL,
+                    "rescore",
+                    "; ".join(verdict.reasons) or "rescored",
+                    now,
+                    {"decision": verdict.decision.value},
+                )
                 tx.stories.touch(story.id, published_delta(comment.status, target))
         return Rescored(comment_id, comment.status, verdict.decision, target if moved else comment.status)

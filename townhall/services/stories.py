@@ -98,7 +98,9 @@ class StoryService:
             tx.stories.add_event(story_id, "reopened", actor_kind, actor, reason, self.clock())
         return self.get(story_id)
 
-    def schedule_close(self, story_id: int, closes_at: datetime | None, actor_kind: ActorKind, actor: str) -> Story:
+    def schedule_close(
+        self, story_id: int, closes_at: datetime | None, actor_kind: ActorKind, actor: str
+    ) -> Story:
         with self.storage.write() as tx:
             self._require(tx.stories.get(story_id), story_id)
             tx.stories.update(story_id, closes_at=closes_at)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
-_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable(["image", "heading", "lheading"])
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable(
+    ["image", "heading", "lheading"]
+)
 
 _TAGS = {"p", "br", "strong", "em", "a", "code", "pre", "blockquote", "ul", "ol", "li", "del", "hr"}
 _ATTRIBUTES = {"a": {"href"}}

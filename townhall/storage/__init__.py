@@ -83,10 +83,12 @@ class Storage:
 
     @contextmanager
     def _begin(self) -> Iterator[Repos]:
-        with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
-            with connection.begin():
-                repos = Repos(connection)
-                yield repos
+        with (
+            self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            repos = Repos(connection)
+            yield repos
         if repos.touched:
             for listener in self._listeners:
                 listener(set(repos.touched))
@@ -99,7 +101,8 @@ class Storage:
         head = migrate.head_revision()
         if current != head:
             raise MigrationsPending(
-                f"database schema is at {current or 'nothing'}, this Townhall needs {head}: run `townhall migrate`"
+                f"database schema is at {current or 'nothing'}, this Townhall needs {head}: "
+                "run `townhall migrate`"
             )
 
     def close(self) -> None:

@@ -39,7 +39,11 @@ class AuthorRepo:
         badge: str | None = None,
     ) -> Author:
         """Find the author by (site, kind, external id), refreshing the name shown; create if new."""
-        key = (authors.c.site_id == site_id, authors.c.kind == kind.value, authors.c.external_id == external_id)
+        key = (
+            authors.c.site_id == site_id,
+            authors.c.kind == kind.value,
+            authors.c.external_id == external_id,
+        )
         existing = self.c.execute(select(authors.c.id).where(*key)).scalar()
         values: dict[str, Any] = {"name": name, "avatar": avatar, "badge": badge}
         if email:
@@ -47,7 +51,12 @@ class AuthorRepo:
         if existing is None:
             self.c.execute(
                 insert(authors).values(
-                    site_id=site_id, kind=kind.value, external_id=external_id, created_at=now, notes="", **values
+                    site_id=site_id,
+                    kind=kind.value,
+                    external_id=external_id,
+                    created_at=now,
+                    notes="",
+                    **values,
                 )
             )
         else:
@@ -56,7 +65,9 @@ class AuthorRepo:
         return _rows.author(row)
 
     def ban(self, author_id: int, until: datetime | None, reason: str) -> None:
-        self.c.execute(update(authors).where(authors.c.id == author_id).values(banned_until=until, ban_reason=reason))
+        self.c.execute(
+            update(authors).where(authors.c.id == author_id).values(banned_until=until, ban_reason=reason)
+        )
 
     def set_notes(self, author_id: int, notes: str) -> None:
         self.c.execute(update(authors).where(authors.c.id == author_id).values(notes=notes))
@@ -83,17 +94,26 @@ class AuthorRepo:
         approved = self.c.execute(
             select(func.count(func.distinct(comment_events.c.comment_id)))
             .select_from(comment_events.join(comments, comments.c.id == comment_events.c.comment_id))
-            .where(comments.c.author_id == author_id, comment_events.c.actor_kind == "moderator",
-                   comment_events.c.to_status == "published")
+            .where(
+                comments.c.author_id == author_id,
+                comment_events.c.actor_kind == "moderator",
+                comment_events.c.to_status == "published",
+            )
         ).scalar()
         recent_rejections = 0
         if since is not None:
-            recent_rejections = self.c.execute(
-                select(func.count())
-                .select_from(comment_events.join(comments, comments.c.id == comment_events.c.comment_id))
-                .where(comments.c.author_id == author_id, comment_events.c.to_status == "rejected",
-                       comment_events.c.created_at >= since)
-            ).scalar() or 0
+            recent_rejections = (
+                self.c.execute(
+                    select(func.count())
+                    .select_from(comment_events.join(comments, comments.c.id == comment_events.c.comment_id))
+                    .where(
+                        comments.c.author_id == author_id,
+                        comment_events.c.to_status == "rejected",
+                        comment_events.c.created_at >= since,
+                    )
+                ).scalar()
+                or 0
+            )
         return {
             "total": int(row["total"]),
             "published": int(row["published"]),

@@ -77,7 +77,11 @@ class CommentRepo:
         )
 
     def events(self, comment_id: int) -> list[CommentEvent]:
-        query = select(comment_events).where(comment_events.c.comment_id == comment_id).order_by(comment_events.c.id)
+        query = (
+            select(comment_events)
+            .where(comment_events.c.comment_id == comment_id)
+            .order_by(comment_events.c.id)
+        )
         return [
             CommentEvent(
                 id=row["id"],
@@ -159,7 +163,8 @@ class CommentRepo:
 
     def decided_by_moderator(self, comment_id: int) -> bool:
         query = select(comment_events.c.id).where(
-            comment_events.c.comment_id == comment_id, comment_events.c.actor_kind == ActorKind.MODERATOR.value
+            comment_events.c.comment_id == comment_id,
+            comment_events.c.actor_kind == ActorKind.MODERATOR.value,
         )
         return self.c.execute(query.limit(1)).first() is not None
 
@@ -188,4 +193,7 @@ class CommentRepo:
         if author_id is not None:
             query = query.where(comments.c.author_id == author_id)
         order = comments.c.id.asc() if oldest_first else comments.c.id.desc()
-        return [_rows.comment(row) for row in self.c.execute(query.order_by(order).limit(limit).offset(offset)).mappings()]
+        return [
+            _rows.comment(row)
+            for row in self.c.execute(query.order_by(order).limit(limit).offset(offset)).mappings()
+        ]

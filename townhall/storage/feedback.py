@@ -19,7 +19,9 @@ class FeedbackRepo:
         """Record one reader's vote; False if they already voted on this comment."""
         try:
             with self.c.begin_nested():
-                self.c.execute(insert(votes).values(comment_id=comment_id, voter=voter, value=value, created_at=now))
+                self.c.execute(
+                    insert(votes).values(comment_id=comment_id, voter=voter, value=value, created_at=now)
+                )
         except IntegrityError:
             return False
         up, down = (1, 0) if value > 0 else (0, 1)
@@ -58,11 +60,11 @@ class FeedbackRepo:
             .where(comments.c.site_id == site_id, reports.c.resolved_at.is_(None))
             .group_by(reports.c.comment_id)
         )
-        return {comment_id: count for comment_id, count in self.c.execute(query)}
+        return {int(comment_id): int(count) for comment_id, count in self.c.execute(query)}
 
     def resolve_reports(self, comment_id: int, now: datetime) -> None:
         self.c.execute(
-            update(reports).where(reports.c.comment_id == comment_id, reports.c.resolved_at.is_(None)).values(
-                resolved_at=now
-            )
+            update(reports)
+            .where(reports.c.comment_id == comment_id, reports.c.resolved_at.is_(None))
+            .values(resolved_at=now)
         )

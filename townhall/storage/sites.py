@@ -24,7 +24,9 @@ class SiteRepo:
         rows = self.c.execute(select(sites).order_by(sites.c.id)).mappings()
         return [_rows.site(row) for row in rows]
 
-    def insert(self, site_id: str, name: str, origins: list[str], settings: SiteSettings, now: datetime) -> None:
+    def insert(
+        self, site_id: str, name: str, origins: list[str], settings: SiteSettings, now: datetime
+    ) -> None:
         self.c.execute(
             insert(sites).values(
                 id=site_id, name=name, origins=origins, settings=settings.to_dict(), created_at=now
@@ -40,18 +42,28 @@ class SiteRepo:
 
     def add_key(self, site_id: str, prefix: str, key_hash: str, label: str, now: datetime) -> int:
         result = self.c.execute(
-            insert(api_keys).values(site_id=site_id, prefix=prefix, key_hash=key_hash, label=label, created_at=now)
+            insert(api_keys).values(
+                site_id=site_id, prefix=prefix, key_hash=key_hash, label=label, created_at=now
+            )
         )
         assert result.inserted_primary_key is not None
         return int(result.inserted_primary_key[0])
 
     def site_for_key(self, key_hash: str) -> str | None:
-        query = select(api_keys.c.site_id).where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
+        query = select(api_keys.c.site_id).where(
+            api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
+        )
         return self.c.execute(query).scalar()
 
     def keys(self, site_id: str) -> list[dict[str, Any]]:
         query = (
-            select(api_keys.c.id, api_keys.c.prefix, api_keys.c.label, api_keys.c.created_at, api_keys.c.revoked_at)
+            select(
+                api_keys.c.id,
+                api_keys.c.prefix,
+                api_keys.c.label,
+                api_keys.c.created_at,
+                api_keys.c.revoked_at,
+            )
             .where(api_keys.c.site_id == site_id)
             .order_by(api_keys.c.id)
         )

@@ -31,7 +31,9 @@ class StoryRepo:
 
     def insert(self, site_id: str, url: str, now: datetime, **values: Any) -> int:
         result = self.c.execute(
-            insert(stories).values(site_id=site_id, url=url, created_at=now, version=1, comment_count=0, **values)
+            insert(stories).values(
+                site_id=site_id, url=url, created_at=now, version=1, comment_count=0, **values
+            )
         )
         assert result.inserted_primary_key is not None
         return int(result.inserted_primary_key[0])
@@ -66,10 +68,17 @@ class StoryRepo:
             .values(comment_count=published, version=stories.c.version + 1)
         )
 
-    def add_event(self, story_id: int, action: str, actor_kind: str, actor: str, reason: str, now: datetime) -> None:
+    def add_event(
+        self, story_id: int, action: str, actor_kind: str, actor: str, reason: str, now: datetime
+    ) -> None:
         self.c.execute(
             insert(story_events).values(
-                story_id=story_id, action=action, actor_kind=actor_kind, actor=actor, reason=reason, created_at=now
+                story_id=story_id,
+                action=action,
+                actor_kind=actor_kind,
+                actor=actor,
+                reason=reason,
+                created_at=now,
             )
         )
 
@@ -78,7 +87,9 @@ class StoryRepo:
         return [dict(row) for row in self.c.execute(query).mappings()]
 
     def representation(self, story_id: int) -> tuple[bytes | None, str | None]:
-        query = select(stories.c.representation, stories.c.representation_version).where(stories.c.id == story_id)
+        query = select(stories.c.representation, stories.c.representation_version).where(
+            stories.c.id == story_id
+        )
         row = self.c.execute(query).first()
         return (row[0], row[1]) if row else (None, None)
 
@@ -100,7 +111,7 @@ class StoryRepo:
         query = select(stories.c.url, stories.c.comment_count).where(
             stories.c.site_id == site_id, stories.c.url.in_(list(urls))
         )
-        return {url: count for url, count in self.c.execute(query)}
+        return {str(url): int(count) for url, count in self.c.execute(query)}
 
     def version(self, site_id: str, url: str) -> tuple[int, int, bool, datetime | None] | None:
         """(id, version, closed, closes_at): the one cheap query on the read path."""

@@ -32,12 +32,46 @@ ARTEFACT_DIR = Path(__file__).resolve().parent.parent / "artefacts"
 
 # --- links -----------------------------------------------------------------------------------
 
-SHORTENERS = frozenset({
-    "bit.ly", "bitly.com", "goo.gl", "tinyurl.com", "t.co", "ow.ly", "is.gd", "v.gd", "buff.ly",
-    "rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "bl.ink", "lnkd.in", "s.id", "t.ly",
-    "adf.ly", "shorte.st", "bit.do", "soo.gd", "qr.ae", "po.st", "tr.im", "x.co", "j.mp", "dlvr.it",
-    "ift.tt", "cli.gs", "u.to", "shorturl.com", "tinu.be", "urlz.fr", "clck.ru", "short.gy",
-})
+SHORTENERS = frozenset(
+    {
+        "bit.ly",
+        "bitly.com",
+        "goo.gl",
+        "tinyurl.com",
+        "t.co",
+        "ow.ly",
+        "is.gd",
+        "v.gd",
+        "buff.ly",
+        "rebrand.ly",
+        "cutt.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "rb.gy",
+        "bl.ink",
+        "lnkd.in",
+        "s.id",
+        "t.ly",
+        "adf.ly",
+        "shorte.st",
+        "bit.do",
+        "soo.gd",
+        "qr.ae",
+        "po.st",
+        "tr.im",
+        "x.co",
+        "j.mp",
+        "dlvr.it",
+        "ift.tt",
+        "cli.gs",
+        "u.to",
+        "shorturl.com",
+        "tinu.be",
+        "urlz.fr",
+        "clck.ru",
+        "short.gy",
+    }
+)
 # Bare domains ("murdev.com") are only read as links for TLDs that are not everyday words, so a
 # missing space after a full stop ("agreed.Live and let live", "go.to bed") stays text.
 _BARE_TLDS = "com|net|org|info|biz|io|ly|gl|xyz|ru|uk|de|fr|tk|ml|ga|cf|gq|cc|ws|pw|gd"
@@ -104,7 +138,7 @@ def featurise(text: str, bits: int, allowlist: Iterable[str] = ()) -> tuple[np.n
     for n in range(2, 6):
         if len(raw) < n:
             break
-        h = h[:-1] * _PRIME + raw[n - 1:]  # rolling hash of the n-gram starting at each byte
+        h = h[:-1] * _PRIME + raw[n - 1 :]  # rolling hash of the n-gram starting at each byte
         parts.append(h + np.uint64(n << 56))
     words = _WORD.findall(prepared)
     if words:
@@ -190,7 +224,7 @@ def _bands(sh: frozenset[int]) -> list[tuple[int, bytes]]:
     x = np.fromiter(sh, dtype=np.uint64, count=len(sh))
     # Multiply-add with 64-bit wrap-around, keep the high bits: a cheap universal hash family.
     sig = ((x[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)).min(axis=0)
-    return [(b, sig[b * _ROWS:(b + 1) * _ROWS].tobytes()) for b in range(_BANDS)]
+    return [(b, sig[b * _ROWS : (b + 1) * _ROWS].tobytes()) for b in range(_BANDS)]
 
 
 @dataclass
@@ -224,9 +258,16 @@ class SpamMemory:
     def __len__(self) -> int:
         return len(self._items)
 
-    def remember(self, text: str, *, when: datetime, story_key: str | None = None,
-                 author_key: str | None = None, network_key: str | None = None,
-                 comment_id: str | None = None) -> None:
+    def remember(
+        self,
+        text: str,
+        *,
+        when: datetime,
+        story_key: str | None = None,
+        author_key: str | None = None,
+        network_key: str | None = None,
+        comment_id: str | None = None,
+    ) -> None:
         """Record one comment; a ``comment_id`` seen before is ignored (re-moderation is safe)."""
         if comment_id is not None:
             if comment_id in self._ids:
@@ -242,8 +283,9 @@ class SpamMemory:
         if not sh:
             return
         self._serial += 1
-        item = _Remembered(self._serial, comment_id, story_key, author_key, sh, _bands(sh),
-                           " ".join(text.split())[:120])
+        item = _Remembered(
+            self._serial, comment_id, story_key, author_key, sh, _bands(sh), " ".join(text.split())[:120]
+        )
         self._items[item.serial] = item
         if comment_id is not None:
             self._ids[comment_id] = item.serial
@@ -331,17 +373,30 @@ class SpamSignal:
     name = "spam"
     threshold = 0.5  # default decision point; the evaluation reports F1 here
 
-    def __init__(self, model: SpamModel | None = None, rules: SpamRules | None = None,
-                 clock: Callable[[], datetime] = _utcnow):
+    def __init__(
+        self,
+        model: SpamModel | None = None,
+        rules: SpamRules | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ):
         self.model = model if model is not None else default_model()
         self.rules = rules or SpamRules()
         self.clock = clock
 
-    def assess(self, comment: CommentInput, *, links_allowlist: Iterable[str] = (),
-               honeypot: str | None = None, author_key: str | None = None,
-               network_key: str | None = None, now: datetime | None = None,
-               story_key: str | None = None, memory: SpamMemory | None = None,
-               comment_id: str | None = None, remember: bool = True) -> SignalResult:
+    def assess(
+        self,
+        comment: CommentInput,
+        *,
+        links_allowlist: Iterable[str] = (),
+        honeypot: str | None = None,
+        author_key: str | None = None,
+        network_key: str | None = None,
+        now: datetime | None = None,
+        story_key: str | None = None,
+        memory: SpamMemory | None = None,
+        comment_id: str | None = None,
+        remember: bool = True,
+    ) -> SignalResult:
         """Score one comment in [0, 1].
 
         ``author_key`` defaults to ``comment.author`` and ``story_key`` to the article title;
@@ -367,8 +422,11 @@ class SpamSignal:
         allow = [d for d in map(_domain, links_allowlist) if d]
         evidence["links"] = [link["url"] for link in links]
         short = [link["host"] for link in links if link["host"] in SHORTENERS]
-        unlisted = [link["host"] for link in links if link["host"] not in SHORTENERS
-                    and not _on_list(link["host"], allow)]
+        unlisted = [
+            link["host"]
+            for link in links
+            if link["host"] not in SHORTENERS and not _on_list(link["host"], allow)
+        ]
         if short:
             reasons.append("link shortener: " + ", ".join(sorted(set(short))))
             parts.append(1 - (1 - r.shortener) ** len(short))
@@ -381,8 +439,9 @@ class SpamSignal:
 
         evidence["duplicate_of"] = None
         if memory is not None:
-            self._check_memory(memory, text, now, story_key, author_key, network_key, comment_id,
-                               reasons, parts, evidence)
+            self._check_memory(
+                memory, text, now, story_key, author_key, network_key, comment_id, reasons, parts, evidence
+            )
             self._remember(memory, remember, text, now, story_key, author_key, network_key, comment_id)
 
         model_score = self.model.probability(text, allow) if self.model is not None else None
@@ -397,21 +456,37 @@ class SpamSignal:
             keep *= 1.0 - p
         return SignalResult(self.name, round(1.0 - keep, 4), evidence, self._version())
 
-    def _check_memory(self, memory: SpamMemory, text: str, now: datetime, story_key: str | None,
-                      author_key: str | None, network_key: str | None, comment_id: str | None,
-                      reasons: list[str], parts: list[float], evidence: dict[str, Any]) -> None:
+    def _check_memory(
+        self,
+        memory: SpamMemory,
+        text: str,
+        now: datetime,
+        story_key: str | None,
+        author_key: str | None,
+        network_key: str | None,
+        comment_id: str | None,
+        reasons: list[str],
+        parts: list[float],
+        evidence: dict[str, Any],
+    ) -> None:
         r = self.rules
         hit = memory.nearest(text, exclude_id=comment_id)
         if hit is not None and hit[0] >= r.duplicate_similarity:
             sim, item = hit
             other_story = item.story_key != story_key
-            evidence["duplicate_of"] = {"comment_id": item.comment_id, "story": item.story_key,
-                                        "similarity": round(sim, 3), "excerpt": item.excerpt}
+            evidence["duplicate_of"] = {
+                "comment_id": item.comment_id,
+                "story": item.story_key,
+                "similarity": round(sim, 3),
+                "excerpt": item.excerpt,
+            }
             where = "another story" if other_story else "this story"
             reasons.append(f"near-duplicate ({sim:.0%}) of a recent comment on {where}")
             parts.append(r.duplicate_other_story if other_story else r.duplicate_same_story)
-        for kind, key, (limit, window) in (("author", author_key, r.author_flood),
-                                           ("network", network_key, r.network_flood)):
+        for kind, key, (limit, window) in (
+            ("author", author_key, r.author_flood),
+            ("network", network_key, r.network_flood),
+        ):
             if not key:
                 continue
             count = memory.count_recent(kind, key, now, window) + 1  # this comment counts too
@@ -421,12 +496,25 @@ class SpamSignal:
                 parts.append(r.flood_weight)
 
     @staticmethod
-    def _remember(memory: SpamMemory | None, remember: bool, text: str, now: datetime,
-                  story_key: str | None, author_key: str | None, network_key: str | None,
-                  comment_id: str | None) -> None:
+    def _remember(
+        memory: SpamMemory | None,
+        remember: bool,
+        text: str,
+        now: datetime,
+        story_key: str | None,
+        author_key: str | None,
+        network_key: str | None,
+        comment_id: str | None,
+    ) -> None:
         if memory is not None and remember:
-            memory.remember(text, when=now, story_key=story_key, author_key=author_key,
-                            network_key=network_key, comment_id=comment_id)
+            memory.remember(
+                text,
+                when=now,
+                story_key=story_key,
+                author_key=author_key,
+                network_key=network_key,
+                comment_id=comment_id,
+            )
 
     def _version(self) -> str:
         return VERSION if self.model is None else f"{VERSION}+{self.model.version}"

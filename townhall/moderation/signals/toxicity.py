@@ -93,17 +93,59 @@ bleating screeching yapping twaddle bilge codswallop poppycock balderdash malark
 # Dismissive or silencing phrases, and threats (violent verbs alone are news topics; aimed at
 # someone they are abuse). Written as the tokenizer splits them ("kool-aid" -> "kool aid").
 DISMISSIVE = (
-    "shut up", "grow up", "get a life", "go away", "get lost", "give me a break", "you people",
-    "your ilk", "get over it", "go to hell", "piss off", "screw you", "how dumb", "so stupid",
-    "what an idiot", "get a clue", "nobody cares", "who cares", "get real", "wake up", "yeah right",
-    "good luck with that", "oh please", "cry me a river", "boo hoo", "what a joke", "so called",
-    "go back to", "get out", "read a book", "educate yourself", "do your homework", "drink the kool aid",
-    "drank the kool aid", "drinking the kool aid", "utter nonsense", "total nonsense",
-    "complete nonsense", "full of it",
+    "shut up",
+    "grow up",
+    "get a life",
+    "go away",
+    "get lost",
+    "give me a break",
+    "you people",
+    "your ilk",
+    "get over it",
+    "go to hell",
+    "piss off",
+    "screw you",
+    "how dumb",
+    "so stupid",
+    "what an idiot",
+    "get a clue",
+    "nobody cares",
+    "who cares",
+    "get real",
+    "wake up",
+    "yeah right",
+    "good luck with that",
+    "oh please",
+    "cry me a river",
+    "boo hoo",
+    "what a joke",
+    "so called",
+    "go back to",
+    "get out",
+    "read a book",
+    "educate yourself",
+    "do your homework",
+    "drink the kool aid",
+    "drank the kool aid",
+    "drinking the kool aid",
+    "utter nonsense",
+    "total nonsense",
+    "complete nonsense",
+    "full of it",
 )
 THREATS = (
-    "kill you", "kill yourself", "kill them", "hope you die", "go die", "should be shot",
-    "should be hanged", "hang them", "shoot them", "string them up", "beat you", "punch you",
+    "kill you",
+    "kill yourself",
+    "kill them",
+    "hope you die",
+    "go die",
+    "should be shot",
+    "should be hanged",
+    "hang them",
+    "shoot them",
+    "string them up",
+    "beat you",
+    "punch you",
     "i will find you",
 )
 # Mentions of groups (identity, party, nation). Tweets labelled offensive mention them often, so a
@@ -128,8 +170,17 @@ those i he she we they me him us them his her our their my there here all so
 
 # One model input per lexicon feature; "targeted" is an insult or hostile word just after
 # "you" / "your" ("you ignorant fool"). Word categories are listed in priority order.
-LEXICON_FEATURES = ("insult", "profanity", "hostile", "mockery", "negative", "speech", "dismissive",
-                    "threat", "targeted")
+LEXICON_FEATURES = (
+    "insult",
+    "profanity",
+    "hostile",
+    "mockery",
+    "negative",
+    "speech",
+    "dismissive",
+    "threat",
+    "targeted",
+)
 _CATEGORY_WORDS = (INSULTS, PROFANITY, HOSTILE, MOCKERY, NEGATIVE, SPEECH)
 _WORD_CATEGORY: dict[str, int] = {}
 for _k, _ws in enumerate(_CATEGORY_WORDS):
@@ -161,8 +212,22 @@ def word_category(word: str) -> int | None:
 
 # --- Normalisation and tokens ------------------------------------------------------------------------
 
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
-                       "$": "s", "!": "i", "|": "l", "+": "t"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "+": "t",
+    }
+)
 _WORD = re.compile(r"[^\W_][\w@$*!|+'’]*|[@$*]+[^\W_][\w@$*!|+'’]*")
 _RUNS = re.compile(r"(.)\1{2,}")
 _MASKABLE = tuple(sorted(INSULTS | PROFANITY))
@@ -247,6 +312,7 @@ def tokenize(text: str) -> list[Token]:
 
 # --- Features ----------------------------------------------------------------------------------------
 
+
 def analyse(tokens: list[Token]) -> tuple[list[tuple[str, int, int]], list[list[int]]]:
     """Model features of one text.
 
@@ -280,6 +346,7 @@ def lexicon_values(lex: list[list[int]]) -> list[float]:
 
 
 # --- Model -------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ToxicityModel:
@@ -409,8 +476,9 @@ class ToxicitySignal:
         a_tok, b_tok = base[~single] + first[~single], base[~single] + last[~single]
         wa, wb = np.maximum(share[a_tok], 0.0) + 1e-3, np.maximum(share[b_tok], 0.0) + 1e-3
         pair = occ[~single]
-        share += (np.bincount(a_tok, weights=pair * wa / (wa + wb), minlength=n_all)
-                  + np.bincount(b_tok, weights=pair * wb / (wa + wb), minlength=n_all))
+        share += np.bincount(a_tok, weights=pair * wa / (wa + wb), minlength=n_all) + np.bincount(
+            b_tok, weights=pair * wb / (wa + wb), minlength=n_all
+        )
 
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -40.0, 40.0)))
         return [
@@ -428,8 +496,9 @@ class ToxicitySignal:
                 t = enc.tokens[i]
                 if t.text in _NOT_EVIDENCE:
                     continue
-                spans.append({"start": t.start, "end": t.end, "text": text[t.start : t.end],
-                              "weight": round(w, 3)})
+                spans.append(
+                    {"start": t.start, "end": t.end, "text": text[t.start : t.end], "weight": round(w, 3)}
+                )
         spans.sort(key=lambda s: s["start"])
         evidence: dict[str, Any] = {"spans": spans}
         categories = [name for name, hits in zip(LEXICON_FEATURES, enc.lex, strict=True) if hits]

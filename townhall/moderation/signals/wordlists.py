@@ -24,14 +24,47 @@ VERSION = "words-1"
 # Digits and symbols that stand in for letters. "1" and "|" are read as either i or l.
 _LEET: dict[str, str] = {"a": "4@", "e": "3", "i": "1!|", "l": "1|", "o": "0", "s": "5$", "t": "7+"}
 _LEET_SYMBOLS = "@$!|+"
-_TO_LETTER = {"4": "a", "@": "a", "3": "e", "1": "i", "!": "i", "|": "l", "0": "o", "5": "s", "$": "s",
-              "7": "t", "+": "t"}
+_TO_LETTER = {
+    "4": "a",
+    "@": "a",
+    "3": "e",
+    "1": "i",
+    "!": "i",
+    "|": "l",
+    "0": "o",
+    "5": "s",
+    "$": "s",
+    "7": "t",
+    "+": "t",
+}
 
 # Letters from other scripts that look like Latin ones, used to dodge filters.
 _CONFUSABLES = {
-    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "α": "a",
-    "ο": "o", "ι": "i", "κ": "k", "ν": "v", "τ": "t", "υ": "u", "ρ": "p",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "ԁ": "d",
+    "ɡ": "g",
+    "α": "a",
+    "ο": "o",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "τ": "t",
+    "υ": "u",
+    "ρ": "p",
 }
 
 _BOUND_BEFORE = r"(?<![^\W_])(?<![@$!|+])"  # not preceded by a letter, digit or l33t symbol
@@ -214,8 +247,7 @@ class WordListSignal:
             if positions is not None:
                 start, end = positions[start], positions[end - 1] + 1
             word, list_name = comp.entries[idx]
-            out.append({"word": word, "list": list_name, "start": start, "end": end,
-                        "text": text[start:end]})
+            out.append({"word": word, "list": list_name, "start": start, "end": end, "text": text[start:end]})
         return out
 
     def _match_run(self, offset: int, run: str, found: dict[tuple[int, int, int], None]) -> None:

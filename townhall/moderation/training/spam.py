@@ -67,8 +67,14 @@ def load_videos(data_dir: Path = DEFAULT_DATA) -> dict[str, list[Example]]:
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
         videos[path.stem] = [
-            Example(clean(r["CONTENT"]), r["CLASS"].strip() == "1", r["AUTHOR"], _parse_date(r["DATE"]),
-                    path.stem, r["COMMENT_ID"])
+            Example(
+                clean(r["CONTENT"]),
+                r["CLASS"].strip() == "1",
+                r["AUTHOR"],
+                _parse_date(r["DATE"]),
+                path.stem,
+                r["COMMENT_ID"],
+            )
             for r in rows
         ]
     if not videos:
@@ -86,8 +92,14 @@ def load_olid(path: Path = DEFAULT_OLID) -> list[str]:
     return [t for t in texts if t]
 
 
-def train(texts: Sequence[str], labels: Sequence[bool], ham: Sequence[str] = (), bits: int = BITS,
-          c: float = C, version: str = "yt-lr") -> SpamModel:
+def train(
+    texts: Sequence[str],
+    labels: Sequence[bool],
+    ham: Sequence[str] = (),
+    bits: int = BITS,
+    c: float = C,
+    version: str = "yt-lr",
+) -> SpamModel:
     """Fit logistic regression on hashed features and return it as plain arrays.
 
     ``ham`` are extra not-spam texts from another domain, weighted to ``OLID_WEIGHT`` times the
@@ -105,8 +117,9 @@ def train(texts: Sequence[str], labels: Sequence[bool], ham: Sequence[str] = (),
         indices.append(idx)
         values.append(vals)
         indptr.append(indptr[-1] + len(idx))
-    x = csr_matrix((np.concatenate(values), np.concatenate(indices), np.array(indptr)),
-                   shape=(len(all_texts), 1 << bits))
+    x = csr_matrix(
+        (np.concatenate(values), np.concatenate(indices), np.array(indptr)), shape=(len(all_texts), 1 << bits)
+    )
     clf = LogisticRegression(C=c, max_iter=2000, solver="liblinear")
     clf.fit(x, np.array(all_labels, dtype=int), sample_weight=weights)
     return SpamModel(clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), bits, version)
@@ -127,7 +140,7 @@ def main() -> None:
     model = train([e.text for e in examples], [e.spam for e in examples], olid, version=version)
     meta = {
         "data": "YouTube Spam Collection (Alberto, Lochter & Almeida 2015), CC BY 4.0; "
-                "OLID training tweets as not-spam (Zampieri et al. 2019), CC BY 4.0",
+        "OLID training tweets as not-spam (Zampieri et al. 2019), CC BY 4.0",
         "videos": sorted(videos),
         "examples": len(examples),
         "spam": sum(e.spam for e in examples),
@@ -137,8 +150,10 @@ def main() -> None:
         "C": C,
     }
     model.save(args.out, meta)
-    print(f"trained on {len(examples)} comments from {len(videos)} videos + {len(olid)} OLID tweets"
-          f" -> {args.out}/spam.npz, spam.json")
+    print(
+        f"trained on {len(examples)} comments from {len(videos)} videos + {len(olid)} OLID tweets"
+        f" -> {args.out}/spam.npz, spam.json"
+    )
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ class Params:
 
 # --- Data loading (shared with the evaluation script) ----------------------------------------------
 
+
 def clean_tweet(text: str) -> str:
     """Drop what only tweets have (retweet marks, user handles, links, HTML entities, '#')."""
     text = html.unescape(text)
@@ -98,8 +99,11 @@ def load_c3(data: Path, half: str) -> tuple[list[str], list[int], list[str]]:
     """
     with (data / "c3" / "C3_anonymized.csv").open(encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if c3_half(r["article_id"]) == half]
-    return ([r["comment_text"] for r in rows], [int(float(r["crowd_toxicity_level"]) >= 2) for r in rows],
-            [r["article_id"] for r in rows])
+    return (
+        [r["comment_text"] for r in rows],
+        [int(float(r["crowd_toxicity_level"]) >= 2) for r in rows],
+        [r["article_id"] for r in rows],
+    )
 
 
 def load_sfu(data: Path) -> tuple[list[str], list[int]]:
@@ -110,6 +114,7 @@ def load_sfu(data: Path) -> tuple[list[str], list[int]]:
 
 
 # --- Features ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Featurised:
@@ -193,8 +198,9 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return float(grid[int(np.argmax(scores))])
 
 
-def olid_threshold(f: Featurised, y: np.ndarray, weights: np.ndarray, is_olid: np.ndarray, params: Params,
-                   folds: int = 5) -> float:
+def olid_threshold(
+    f: Featurised, y: np.ndarray, weights: np.ndarray, is_olid: np.ndarray, params: Params, folds: int = 5
+) -> float:
     """Threshold for OLID-style offensive / not, from out-of-fold predictions on the OLID rows."""
     oof = np.zeros(len(y))
     split = StratifiedKFold(folds, shuffle=True, random_state=0)
@@ -244,8 +250,10 @@ def main(argv: list[str] | None = None) -> None:
     threshold = olid_threshold(f, y, weights, is_olid, params)
     trained = fit(f, y, weights, params)
     save(trained, threshold, args.out)
-    print(f"trained on {len(texts)} texts ({int(is_olid.sum())} OLID, {int((1 - is_olid).sum())} Davidson) "
-          f"in {time.perf_counter() - t0:.1f}s; OLID threshold {threshold:.2f}")
+    print(
+        f"trained on {len(texts)} texts ({int(is_olid.sum())} OLID, {int((1 - is_olid).sum())} Davidson) "
+        f"in {time.perf_counter() - t0:.1f}s; OLID threshold {threshold:.2f}"
+    )
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB), version {VERSION}")
 
 
