@@ -237,9 +237,6 @@ def test_the_dashboard_works_on_a_phone(demo: Demo, page: Page) -> None:
 
 
 def test_off_topic_comment_held_by_the_models_shows_its_evidence(page: Page, tmp_path: Path) -> None:
-    pytest.importorskip(
-        "townhall.moderation.pipeline", reason="the moderation models are not built yet", exc_type=ImportError
-    )
     port = servers.free_port()
     with servers.townhall(["demo", "--port", str(port), "--data-dir", str(tmp_path)], port) as url:
         demo = Demo(url, tmp_path)

@@ -17,7 +17,7 @@ ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 MODEL_FILE = "minilm-l6-int8.onnx"
 TOKENIZER_FILE = "minilm-tokenizer.json"
 DIM = 384
-VERSION = "minilm-l6-v2-int8-1"
+VERSION = "minilm-l6-v2-int8-2"  # bump whenever the artefact is re-exported
 
 
 class Embedder:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,8 @@ from townhall.moderation.verdict import ModerationRequest, Verdict
 from townhall.storage import Storage
 
 THREAD_CONTEXT = 20  # earlier published comments the off-topic signal sees
+BACKGROUND_STORIES = 40  # the site's recent stories the off-topic signal is calibrated against
+BACKGROUND_REFRESH = 300.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,11 @@ class Pipeline:
         self._articles: OrderedDict[int, tuple[str, ArticleRepr]] = OrderedDict()
         self._memories: dict[str, SpamMemory] = {}
         self._lock = threading.Lock()
+        self._background_at = float("-inf")
 
     def assess(self, request: ModerationRequest) -> Verdict:
         site, story = request.site, request.story
+        self._refresh_background()
         since = request.now - timedelta(days=trust.RECENT_DAYS)
         with self.storage.read() as tx:
             thread = tx.comments.thread_texts(story.id, request.comment_id, THREAD_CONTEXT)
@@ -112,7 +117,9 @@ class Pipeline:
         if data is not None and version == wanted:
             representation = ArticleRepr.from_bytes(data)
         else:
-            representation = represent_article(self.models.embedder, story.title, story.text)
+            representation = represent_article(
+                self.models.embedder, story.title, story.text, key=str(story.id)
+            )
             with self.storage.write() as tx:
                 tx.stories.set_representation(story.id, representation.to_bytes(), wanted)
         with self._lock:
@@ -120,6 +127,20 @@ class Pipeline:
             if len(self._articles) > 512:
                 self._articles.popitem(last=False)
         return representation
+
+    def _refresh_background(self) -> None:
+        """Calibrate off-topic against the newsroom's own recent stories (the shipped set until there are some)."""
+        now = time.monotonic()
+        if now - self._background_at < BACKGROUND_REFRESH:
+            return
+        self._background_at = now
+        with self.storage.read() as tx:
+            recent = [s for s in tx.stories.list(limit=BACKGROUND_STORIES) if s.title or s.text]
+            latest = {s.id: tx.comments.thread_texts(s.id, None, 3) for s in recent}
+        if len(recent) < 3:
+            return  # too few to calibrate against; keep the shipped background
+        stories = [self.models.off_topic.background_story(self.article(s), latest[s.id]) for s in recent]
+        self.models.off_topic.set_background(stories)
 
     def _spam(self, comment: CommentInput, request: ModerationRequest) -> SignalResult:
         allow = [origin.split("://", 1)[1] for origin in request.site.origins]

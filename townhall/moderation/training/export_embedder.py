@@ -26,9 +26,11 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships inside the pip package
 
 import numpy as np  # noqa: E402
+import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import torch  # noqa: E402
 from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: E402
+from onnxruntime.transformers import optimizer  # noqa: E402
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 DATA = Path(os.environ.get("TOWNHALL_DATA", "/work/shared/data"))
@@ -72,7 +74,8 @@ def export(out_dir: Path, max_tokens: int, check_n: int) -> dict[str, float]:
     from sentence_transformers import SentenceTransformer
 
     model_dir = get_model_path()
-    st = SentenceTransformer(str(model_dir), device="cpu")
+    # eager attention exports as plain MatMul/Softmax, which onnxruntime fuses into one Attention op
+    st = SentenceTransformer(str(model_dir), device="cpu", model_kwargs={"attn_implementation": "eager"})
     st.eval()
     wrapped = _Pooled(st[0].auto_model).eval()
 
@@ -95,8 +98,20 @@ def export(out_dir: Path, max_tokens: int, check_n: int) -> dict[str, float]:
             opset_version=17,
             dynamo=False,  # the TorchScript exporter gives a plain graph that quantises cleanly
         )
+        # fuse attention, layer norms and GELU (about 10 % faster on CPU), then quantise the weights
+        fused = Path(tmp) / "minilm-fused.onnx"
+        opt = optimizer.optimize_model(
+            str(fp32), model_type="bert", num_heads=12, hidden_size=384, opt_level=1
+        )
+        opt.save_model_to_file(str(fused))
         int8 = out_dir / "minilm-l6-int8.onnx"
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(
+            str(fused),
+            str(int8),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # fused ops lack type info
+        )
         shutil.copyfile(model_dir / "tokenizer.json", out_dir / "minilm-tokenizer.json")
         fp32_size = fp32.stat().st_size
         fp32_sess = ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"])
