@@ -17,6 +17,9 @@ URL = f"{ORIGIN}/local/night-bus"
 PASSAGE = "Buses will run every forty minutes between midnight and five in the morning."
 
 
+PUBLISHED = Verdict(Decision.PUBLISH)
+
+
 class Scripted:
     """A moderator that hands back whatever verdict the test sets next."""
 
@@ -69,7 +72,7 @@ def post(
     services: Services,
     site,
     moderator: Scripted,
-    verdict: Verdict = Verdict(Decision.PUBLISH),
+    verdict: Verdict = PUBLISHED,
     body: str = "Idiot plan.",
     name: str = "Ana",
     **kw: Any,

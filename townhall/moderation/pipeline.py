@@ -129,7 +129,7 @@ class Pipeline:
         return representation
 
     def _refresh_background(self) -> None:
-        """Calibrate off-topic against the newsroom's own recent stories (the shipped set until there are some)."""
+        """Calibrate off-topic against the newsroom's recent stories (the shipped set until there are 3)."""
         now = time.monotonic()
         if now - self._background_at < BACKGROUND_REFRESH:
             return
