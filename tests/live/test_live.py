@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -29,7 +30,9 @@ def test_memory_broker_delivers_a_publish_from_another_thread() -> None:
         await broker.stop()
         return story_id
 
-    assert asyncio.run(scenario()) == 7
+    # Its own thread: Playwright's sync API may have an event loop running on this one.
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(lambda: asyncio.run(scenario())).result(timeout=10) == 7
 
 
 def test_storage_reports_changed_stories_only_after_commit(sqlite_storage: Storage) -> None:
