@@ -52,7 +52,7 @@ from townhall.moderation.signals.off_topic import (
     represent_article,
 )
 
-DATA = Path(os.environ.get("TOWNHALL_DATA", "/work/shared/data"))
+DATA = Path(os.environ.get("TOWNHALL_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 MAX_RATE = 0.02  # at most 2 % of on-topic comments held
 DEFAULT_HOLD = 0.5  # the policy's default hold threshold for off_topic
 

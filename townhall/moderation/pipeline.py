@@ -106,22 +106,22 @@ class Pipeline:
 
     def article(self, story: Story) -> ArticleRepr:
         """The story's representation: from memory, else from storage, else computed and stored."""
-        key = text_key(story.title, story.text)
+        # The stored tag covers the article text and the representation's version (embedder included).
+        key = text_key(ArticleRepr.VERSION, story.title + "\n" + story.text)
         with self._lock:
             cached = self._articles.get(story.id)
         if cached and cached[0] == key:
             return cached[1]
         with self.storage.read() as tx:
             data, version = tx.stories.representation(story.id)
-        wanted = f"{ArticleRepr.VERSION}:{key}"
-        if data is not None and version == wanted:
+        if data is not None and version == key:
             representation = ArticleRepr.from_bytes(data)
         else:
             representation = represent_article(
                 self.models.embedder, story.title, story.text, key=str(story.id)
             )
             with self.storage.write() as tx:
-                tx.stories.set_representation(story.id, representation.to_bytes(), wanted)
+                tx.stories.set_representation(story.id, representation.to_bytes(), key)
         with self._lock:
             self._articles[story.id] = (key, representation)
             if len(self._articles) > 512:

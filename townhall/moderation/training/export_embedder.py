@@ -33,7 +33,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: E402
 from onnxruntime.transformers import optimizer  # noqa: E402
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
-DATA = Path(os.environ.get("TOWNHALL_DATA", "/work/shared/data"))
+DATA = Path(os.environ.get("TOWNHALL_DATA", Path(__file__).resolve().parents[4] / "shared" / "data"))
 
 
 class _Pooled(torch.nn.Module):
