@@ -403,6 +403,11 @@ class OffTopicConfig:
     # holds at most ~2 % of on-topic comments on the C3 dev split (a threshold choice, nothing
     # else is fitted there).
     thread_slack: float = 0.20
+    # With article text: a comment as close to another story as to this one is a tie, not off-topic,
+    # and a short comment that is nearer this story than any other is a reaction to it. Both set by
+    # hand on our own examples (no data with article text exists here); title-only is left as measured.
+    article_slack: float = 0.03
+    short_comment_words: int = 6
     scale: float = 0.06  # margin -> score: sigmoid(-margin / scale)
     min_content_words: int = MIN_CONTENT_WORDS
     # Comments are cut here before embedding. Cost grows with length: 64 keeps the whole moderation
@@ -411,7 +416,7 @@ class OffTopicConfig:
     # With no article text or title, one or two earlier comments are too thin a picture of what
     # the discussion is about: abstain (on real threads this removed most confident mistakes).
     min_thread_without_article: int = 3
-    version: str = "off-topic-margin-1"
+    version: str = "off-topic-margin-2"
 
 
 def _sigmoid(x: float) -> float:
@@ -610,6 +615,7 @@ class OffTopicSignal:
             "background": {"article": bg_art, "thread": bg_thread, "stories": self._background.n_stories},
         }
         margins: list[tuple[float, float]] = []  # (margin, weight)
+        nearer_here = False
 
         art_vecs = article.vectors
         if art_vecs.size:
@@ -625,7 +631,9 @@ class OffTopicSignal:
             title_only = not article.passages
             floor = cfg.floor_title_only if title_only else cfg.floor_article
             weight = cfg.title_only_weight if title_only else 1.0
-            margins.append((rel - max(bg_art if bg_art is not None else -1.0, floor), weight))
+            slack = 0.0 if title_only else cfg.article_slack
+            margins.append((rel - max(bg_art if bg_art is not None else -1.0, floor) + slack, weight))
+            nearer_here = not title_only and bg_art is not None and rel >= bg_art
 
         if len(ctx.vecs):
             sims = ctx.vecs @ vec
@@ -645,6 +653,9 @@ class OffTopicSignal:
 
         if len(words) < cfg.min_content_words:
             evidence["abstained"] = "generic: too few content words to have a topic of their own"
+            return SignalResult(NAME, None, _round(evidence), self.version)
+        if nearer_here and len(words) < cfg.short_comment_words:
+            evidence["abstained"] = "short, and nearer this story than any other"
             return SignalResult(NAME, None, _round(evidence), self.version)
         if not margins:
             evidence["abstained"] = "no context: no article text, title, parent or thread to compare with"
