@@ -42,8 +42,9 @@ fmt: install ## Format the code
 typecheck: install ## mypy over the package
 	$(VENV)/bin/mypy townhall
 
-bench: install system-deps ## Thread reads and posts vs Isso and a static nginx ceiling
+bench: install system-deps ## Reads and posts vs Isso and static nginx; moderation speed and memory
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
+	$(PY) bench/moderation.py
 
 .PHONY: help install system-deps demo test lint fmt typecheck bench
