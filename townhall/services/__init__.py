@@ -54,7 +54,7 @@ def build_services(
         page_size=config.page_size,
         max_page_size=config.max_page_size,
     )
-    comments = CommentService(storage, stories, secret, moderator, limits, clock)
+    comments = CommentService(storage, stories, moderator, limits, clock)
     accounts = AccountService(storage, clock)
     queue = ModerationQueue(storage, clock)
     stats = StatsService(storage, clock)

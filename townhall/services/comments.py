@@ -82,14 +82,12 @@ class CommentService:
         self,
         storage: Storage,
         stories: StoryService,
-        secret: str,
         moderator: Moderator | None = None,
         limits: Limits | None = None,
         clock: Clock = utcnow,
     ):
         self.storage = storage
         self.stories = stories
-        self.secret = secret
         self.moderator: Moderator = moderator or WithoutModels()
         self.limits = limits or Limits()
         self.clock = clock

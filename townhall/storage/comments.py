@@ -168,10 +168,6 @@ class CommentRepo:
         )
         return self.c.execute(query.limit(1)).first() is not None
 
-    def recent_by_author(self, author_id: int, since: datetime) -> int:
-        query = select(comments.c.id).where(comments.c.author_id == author_id, comments.c.created_at >= since)
-        return len(self.c.execute(query).all())
-
     def list(
         self,
         *,
