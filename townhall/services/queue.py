@@ -15,6 +15,7 @@ from typing import Any
 from townhall.errors import Conflict, Invalid, NotFound
 from townhall.models import Comment, CommentEvent, Site, Story
 from townhall.services.clock import Clock, utcnow
+from townhall.services.comments import published_delta
 from townhall.services.holds import causes, is_pending, severity
 from townhall.services.text import plain
 from townhall.storage import Repos, Storage
@@ -109,10 +110,6 @@ class AuthorProfile:
     comments: list[Comment]
     banned: bool
     banned_forever: bool
-
-
-def _delta(before: CommentStatus, after: CommentStatus) -> int:
-    return int(after is CommentStatus.PUBLISHED) - int(before is CommentStatus.PUBLISHED)
 
 
 def _reason(reason: str | None, default: str = "") -> str:
@@ -263,7 +260,7 @@ class ModerationQueue:
             )
             if after is not comment.status:
                 tx.feedback.resolve_reports(comment_id, self.clock())
-            tx.stories.touch(comment.story_id, _delta(comment.status, after))
+            tx.stories.touch(comment.story_id, published_delta(comment.status, after))
             return self._comment(tx, comment_id)
 
     def bulk(self, comment_ids: list[int], action: Action, actor: str, reason: str = "") -> int:
@@ -373,22 +370,11 @@ class ModerationQueue:
             if strict:
                 raise Conflict(f"the comment is already {before.value}", code="no_change")
             return False
-        now = self.clock()
         if not reason:
             reason = "reports dismissed" if before is CommentStatus.PUBLISHED else "approved"
-        tx.comments.update(comment.id, status=CommentStatus.PUBLISHED)
-        tx.comments.add_event(
-            comment.id,
-            before,
-            CommentStatus.PUBLISHED,
-            ActorKind.MODERATOR,
-            actor,
-            reason,
-            now,
-            {"action": "approve", **(details or {})},
+        self._move(
+            tx, comment, CommentStatus.PUBLISHED, actor, reason, {"action": "approve", **(details or {})}
         )
-        tx.feedback.resolve_reports(comment.id, now)
-        tx.stories.touch(comment.story_id, _delta(before, CommentStatus.PUBLISHED))
         return True
 
     def _reject(
@@ -405,23 +391,32 @@ class ModerationQueue:
             if strict:
                 raise Conflict(f"the comment is already {before.value}", code="no_change")
             return False
-        now = self.clock()
         # The reason goes where the author's view of their comment reads its message from.
         verdict = {**(comment.verdict or {}), "reader_message": reason}
-        tx.comments.update(comment.id, status=CommentStatus.REJECTED, featured=False, verdict=verdict)
+        details = {"action": "reject", **(details or {})}
+        self._move(
+            tx, comment, CommentStatus.REJECTED, actor, reason, details, featured=False, verdict=verdict
+        )
+        return True
+
+    def _move(
+        self,
+        tx: Repos,
+        comment: Comment,
+        after: CommentStatus,
+        actor: str,
+        reason: str,
+        details: dict[str, Any],
+        **changes: Any,
+    ) -> None:
+        """One moderator decision: the new status, its audit event, reports settled, the story touched."""
+        now = self.clock()
+        tx.comments.update(comment.id, status=after, **changes)
         tx.comments.add_event(
-            comment.id,
-            before,
-            CommentStatus.REJECTED,
-            ActorKind.MODERATOR,
-            actor,
-            reason,
-            now,
-            {"action": "reject", **(details or {})},
+            comment.id, comment.status, after, ActorKind.MODERATOR, actor, reason, now, details
         )
         tx.feedback.resolve_reports(comment.id, now)
-        tx.stories.touch(comment.story_id, _delta(before, CommentStatus.REJECTED))
-        return True
+        tx.stories.touch(comment.story_id, published_delta(comment.status, after))
 
     # Last in the class: a method named `list` would shadow the builtin in the annotations below it.
     def list(
