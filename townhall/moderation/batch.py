@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -92,6 +93,7 @@ class BatchScorer:
         self.memory = SpamMemory()
         self._articles: dict[str, ArticleRepr] = {}
         self._started = datetime.now(UTC)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="townhall-embed")
 
     def _article(self, article: Article) -> ArticleRepr:
         key = text_key(article.title, article.text)
@@ -103,10 +105,14 @@ class BatchScorer:
 
     def score(self, items: list[Parsed]) -> list[dict[str, Any]]:
         comments = [item.comment for item in items]
+        articles = [self._article(c.article) for c in comments]
+        # The encoder releases the GIL: the cheap signals run beside it instead of after it.
+        pending = self._pool.submit(self.models.off_topic.assess_many, comments, articles)
         toxicity = self.models.toxicity.score_many(comments)
-        off_topic = self.models.off_topic.assess_many(comments, [self._article(c.article) for c in comments])
+        words = [self.words.check(c.text) for c in comments]
+        off_topic = pending.result()
         results = []
-        for item, tox, off in zip(items, toxicity, off_topic, strict=True):
+        for item, tox, off, matched in zip(items, toxicity, off_topic, words, strict=True):
             spam = self.models.spam.assess(
                 item.comment,
                 now=item.created_at or self._started,
@@ -120,7 +126,7 @@ class BatchScorer:
                 "toxicity": tox,
                 "off_topic": off,
                 "spam": spam,
-                "words": self.words.check(item.comment.text),
+                "words": matched,
             }
             verdict = policy.decide(signals, self.settings)
             results.append(
