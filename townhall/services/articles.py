@@ -34,14 +34,15 @@ def _parse_date(value: str | None) -> datetime | None:
 
 def extract(html: str, url: str) -> ArticleData | None:
     """Title, author, date and body text of the article in a page; None when none is found."""
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    if document is None:
+    extracted = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    if extracted is None:
         return None
+    document = extracted if isinstance(extracted, dict) else extracted.as_dict()
     return ArticleData(
-        title=(document.title or "").strip()[:500],
-        author=(document.author or "").strip()[:200],
-        published_at=_parse_date(document.date),
-        text=(document.text or "").strip(),
+        title=str(document.get("title") or "").strip()[:500],
+        author=str(document.get("author") or "").strip()[:200],
+        published_at=_parse_date(document.get("date")),
+        text=str(document.get("text") or "").strip(),
     )
 
 

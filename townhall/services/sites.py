@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 import secrets
@@ -106,7 +107,7 @@ class SiteService:
         with self.storage.read() as tx:
             return tx.sites.list()
 
-    def add(self, site_id: str, name: str, origins: list[str]) -> Site:
+    def add(self, site_id: str, name: str, origins: builtins.list[str]) -> Site:
         if not _SITE_ID.fullmatch(site_id):
             raise Invalid(
                 "site id: lowercase letters, digits and '-', up to 63", fields={"id": "bad site id"}
@@ -124,7 +125,7 @@ class SiteService:
         assert site is not None
         return site
 
-    def ensure(self, site_id: str, name: str, origins: list[str]) -> Site:
+    def ensure(self, site_id: str, name: str, origins: builtins.list[str]) -> Site:
         """Create the site or bring its name and origins in line (sites declared in the config file)."""
         clean = [normalise_origin(o) for o in origins]
         with self.storage.write() as tx:
@@ -136,7 +137,7 @@ class SiteService:
         assert site is not None
         return site
 
-    def set_origins(self, site_id: str, origins: list[str]) -> Site:
+    def set_origins(self, site_id: str, origins: builtins.list[str]) -> Site:
         if not origins:
             raise Invalid("a site needs at least one allowed origin", fields={"origins": "required"})
         clean = [normalise_origin(o) for o in origins]
@@ -167,7 +168,7 @@ class SiteService:
             tx.sites.add_key(site_id, key[:10], hash_key(key), label, self.clock())
         return key
 
-    def keys(self, site_id: str) -> list[dict[str, Any]]:
+    def keys(self, site_id: str) -> builtins.list[dict[str, Any]]:
         with self.storage.read() as tx:
             self._require(tx.sites.get(site_id), site_id)
             return tx.sites.keys(site_id)

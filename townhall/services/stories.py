@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -112,7 +113,7 @@ class StoryService:
         with self.storage.read() as tx:
             return tx.stories.list(site_id, limit, offset)
 
-    def counts(self, site: Site, urls: list[str]) -> dict[str, int]:
+    def counts(self, site: Site, urls: builtins.list[str]) -> dict[str, int]:
         """Published comment counts for a list of page URLs (section pages); unknown URLs count 0."""
         normalised = {url: normalise(url) for url in urls}
         with self.storage.read() as tx:

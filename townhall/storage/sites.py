@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ class SiteRepo:
         return [_rows.site(row) for row in rows]
 
     def insert(
-        self, site_id: str, name: str, origins: list[str], settings: SiteSettings, now: datetime
+        self, site_id: str, name: str, origins: builtins.list[str], settings: SiteSettings, now: datetime
     ) -> None:
         self.c.execute(
             insert(sites).values(
@@ -55,7 +56,7 @@ class SiteRepo:
         )
         return self.c.execute(query).scalar()
 
-    def keys(self, site_id: str) -> list[dict[str, Any]]:
+    def keys(self, site_id: str) -> builtins.list[dict[str, Any]]:
         query = (
             select(
                 api_keys.c.id,
