@@ -7,6 +7,7 @@ import os
 
 import click
 import uvicorn
+from starlette.applications import Starlette
 
 from townhall.cli import Context, pass_context
 from townhall.config import describe, markdown_table
@@ -14,7 +15,7 @@ from townhall.config import describe, markdown_table
 SERVE_ENV = "_TOWNHALL_SERVE"  # hands the CLI's settings to worker processes
 
 
-def app_from_environment():  # type: ignore[no-untyped-def]
+def app_from_environment() -> Starlette:
     """Uvicorn's factory for worker processes: rebuild the app from what `serve` handed down."""
     from townhall.app import create_app  # noqa: PLC0415
 
