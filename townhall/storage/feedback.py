@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from townhall.storage.schema import comments, reports, votes
@@ -52,15 +52,6 @@ class FeedbackRepo:
     def reports_for(self, comment_id: int) -> list[dict[str, Any]]:
         query = select(reports).where(reports.c.comment_id == comment_id).order_by(reports.c.id)
         return [dict(row) for row in self.c.execute(query).mappings()]
-
-    def open_report_counts(self, site_id: str) -> dict[int, int]:
-        query = (
-            select(reports.c.comment_id, func.count())
-            .select_from(reports.join(comments, comments.c.id == reports.c.comment_id))
-            .where(comments.c.site_id == site_id, reports.c.resolved_at.is_(None))
-            .group_by(reports.c.comment_id)
-        )
-        return {int(comment_id): int(count) for comment_id, count in self.c.execute(query)}
 
     def resolve_reports(self, comment_id: int, now: datetime) -> None:
         self.c.execute(

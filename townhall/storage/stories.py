@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from townhall.models import Story
 from townhall.storage import _rows
-from townhall.storage.schema import comments, stories, story_events
+from townhall.storage.schema import stories, story_events
 
 _STORY_COLUMNS = [c for c in stories.c if c.name != "representation"]
 
@@ -52,20 +52,6 @@ class StoryRepo:
             update(stories)
             .where(stories.c.id == story_id)
             .values(version=stories.c.version + 1, comment_count=stories.c.comment_count + count_delta)
-        )
-
-    def recount(self, story_id: int) -> None:
-        self.touched.add(story_id)
-        published = (
-            select(func.count())
-            .select_from(comments)
-            .where(comments.c.story_id == story_id, comments.c.status == "published")
-            .scalar_subquery()
-        )
-        self.c.execute(
-            update(stories)
-            .where(stories.c.id == story_id)
-            .values(comment_count=published, version=stories.c.version + 1)
         )
 
     def add_event(
@@ -112,11 +98,3 @@ class StoryRepo:
             stories.c.site_id == site_id, stories.c.url.in_(list(urls))
         )
         return {str(url): int(count) for url, count in self.c.execute(query)}
-
-    def version(self, site_id: str, url: str) -> tuple[int, int, bool, datetime | None] | None:
-        """(id, version, closed, closes_at): the one cheap query on the read path."""
-        query = select(stories.c.id, stories.c.version, stories.c.closed, stories.c.closes_at).where(
-            stories.c.site_id == site_id, stories.c.url == url
-        )
-        row = self.c.execute(query).first()
-        return (row[0], row[1], row[2], row[3]) if row else None
