@@ -16,7 +16,7 @@ from townhall.api.schemas import MAX_ID, EditComment, NewComment, NewReport, New
 from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
 from townhall.api.threads import page_key, page_response
 from townhall.errors import NotFound
-from townhall.models import Comment
+from townhall.models import Comment, Site
 from townhall.services.identity import from_sso, guest, keyed_hash
 from townhall.types import SortOrder
 
@@ -34,14 +34,15 @@ def _check_comment_origin(request: Request, state: ApiState, comment_id: int) ->
     """A browser acting on a comment must be on one of the origins of that comment's site."""
     if request.headers.get("origin") is None:
         return
-    comment = state.services.comments.get(comment_id)
-    story = state.services.stories.get(comment.story_id)
-    check_origin(request, state.site(story.site_id))
+    check_origin(request, _site_of(state, state.services.comments.get(comment_id)))
+
+
+def _site_of(state: ApiState, comment: Comment) -> Site:
+    return state.site(state.services.stories.get(comment.story_id).site_id)
 
 
 def _edit_window(state: ApiState, comment: Comment) -> int:
-    story = state.services.stories.get(comment.story_id)
-    return state.site(story.site_id).settings.edit_window_minutes
+    return _site_of(state, comment).settings.edit_window_minutes
 
 
 @router.get("/threads", summary="Read one page of a story's comments")

@@ -98,10 +98,20 @@ def change_user(request: Request) -> Response:
 
 @guarded(ALL_STAFF)
 def account_page(request: Request) -> Response:
+    return _account_page(request)
+
+
+def _account_page(request: Request, errors: dict[str, str] | None = None) -> Response:
+    """The account page; with errors, the refused password change (422)."""
     user = session_of(request).user
-    sessions = services_of(request).accounts.session_count(user.name)
     return page(
-        request, "account.html", title="Your account", section="account", sessions=sessions, errors={}
+        request,
+        "account.html",
+        status_code=422 if errors else 200,
+        title="Your account",
+        section="account",
+        sessions=services_of(request).accounts.session_count(user.name),
+        errors=errors or {},
     )
 
 
@@ -114,27 +124,11 @@ def change_own_password(request: Request) -> Response:
         accounts.authenticate(user.name, str(body.get("current", "")))
     except TownhallError as exc:
         message = "That is not your current password." if isinstance(exc, Unauthorized) else exc.message
-        return page(
-            request,
-            "account.html",
-            status_code=422,
-            title="Your account",
-            section="account",
-            sessions=accounts.session_count(user.name),
-            errors={"current": message},
-        )
+        return _account_page(request, {"current": message})
     try:
         accounts.reset_password(user.name, str(body.get("password", "")))
     except Invalid as exc:
-        return page(
-            request,
-            "account.html",
-            status_code=422,
-            title="Your account",
-            section="account",
-            sessions=accounts.session_count(user.name),
-            errors={"password": exc.message},
-        )
+        return _account_page(request, {"password": exc.message})
     return _fresh_session(request, "password")
 
 
