@@ -32,12 +32,12 @@ test: install system-deps ## Run the whole test suite (SQLite, PostgreSQL, Redis
 	$(PY) -m pytest
 
 lint: install ## ruff check and format check
-	$(VENV)/bin/ruff check townhall tests bench
-	$(VENV)/bin/ruff format --check townhall tests bench
+	$(VENV)/bin/ruff check townhall tests bench modelling
+	$(VENV)/bin/ruff format --check townhall tests bench modelling
 
 fmt: install ## Format the code
-	$(VENV)/bin/ruff format townhall tests bench
-	$(VENV)/bin/ruff check --fix townhall tests bench
+	$(VENV)/bin/ruff format townhall tests bench modelling
+	$(VENV)/bin/ruff check --fix townhall tests bench modelling
 
 typecheck: install ## mypy over the package
 	$(VENV)/bin/mypy townhall

@@ -49,7 +49,7 @@ def test_result_shape_is_json():
 
 def test_model_scores_obvious_spam_above_news_comment():
     model = default_model()
-    assert model is not None, "run python -m townhall.moderation.training.spam"
+    assert model is not None, "run python -m modelling.train_spam"
     assert model.probability(SPAM) > 0.5 > model.probability(NEWS)
     assert model.probability(PROMO) > model.probability(NEWS)
     signal = SpamSignal()

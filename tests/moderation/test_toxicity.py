@@ -129,7 +129,7 @@ def _tiny_training_data(root):
 
 
 def test_training_writes_an_artefact_the_runtime_reads_identically(tmp_path):
-    from townhall.moderation.training import toxicity as training
+    from modelling import train_toxicity as training
 
     _tiny_training_data(tmp_path)
     out = tmp_path / "toxicity.npz"

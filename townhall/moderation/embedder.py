@@ -1,6 +1,6 @@
 """Sentence embeddings from the shipped int8 ONNX export of all-MiniLM-L6-v2 (no PyTorch at runtime).
 
-The graph (made by ``training/export_embedder.py``) already mean-pools and L2-normalises, so this
+The graph (made by ``modelling/export_embedder.py``) already mean-pools and L2-normalises, so this
 module only tokenises, pads and batches. Texts are sorted by length before batching so that each
 batch pads to its own longest text, not the longest of the whole call.
 """

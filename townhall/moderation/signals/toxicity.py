@@ -1,6 +1,6 @@
 """Toxicity signal: a small linear model over words, word pairs and hand-written incivility lexicons.
 
-The model is trained by ``townhall.moderation.training.toxicity`` on permissively licensed tweets
+The model is trained by ``modelling/train_toxicity.py`` on permissively licensed tweets
 (Davidson et al. 2017, OLID) and shipped as plain numpy arrays in ``artefacts/toxicity.npz``; the
 runtime needs numpy only and reads nothing but that file. Text is normalised before lookup so
 common dodges still match: l33t ("id10t"), masked ("sh*t"), stretched ("stuuupid") and spaced-out

@@ -1,6 +1,6 @@
 """Measure the shipped toxicity model against two baselines, side by side.
 
-    python -m townhall.moderation.evaluate_toxicity [--data DIR] [--select]
+    python -m modelling.evaluate_toxicity [--data DIR] [--select]
 
 Columns:
 - C3 test ROC-AUC: Constructive Comments Corpus, label = mean crowd toxicity level >= 2, on the
@@ -32,9 +32,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from townhall.moderation.signal import Article, CommentInput
-from townhall.moderation.signals.toxicity import ToxicitySignal
-from townhall.moderation.training.toxicity import (
+from modelling.train_toxicity import (
     DEFAULT_DATA,
     Params,
     best_threshold,
@@ -47,6 +45,8 @@ from townhall.moderation.training.toxicity import (
     load_sfu,
     training_set,
 )
+from townhall.moderation.signal import Article, CommentInput
+from townhall.moderation.signals.toxicity import ToxicitySignal
 
 
 class Scorer(Protocol):
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     for r in rows:
         print("| " + " | ".join(r) + " |")
     print("\n" + speed(models[0], c3_test))
-    print("\nCommand: python -m townhall.moderation.evaluate_toxicity" + (" --select" if args.select else ""))
+    print("\nCommand: python -m modelling.evaluate_toxicity" + (" --select" if args.select else ""))
     if args.select:
         print()
         select(data)

@@ -1,6 +1,6 @@
 """Measure the off-topic signal on real news comments, by pairing (there is no labelled set).
 
-    python -m townhall.moderation.evaluate_off_topic [--data DIR] [--cache DIR] [--quick]
+    python -m modelling.evaluate_off_topic [--data DIR] [--cache DIR] [--quick]
 
 On-topic: a real comment under its own article, with the comments posted before it as its thread.
 Off-topic: the same comment placed under *another article on a similar subject* (the most similar
@@ -29,7 +29,6 @@ import argparse
 import csv
 import hashlib
 import json
-import os
 import random
 import statistics
 import time
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from modelling.paths import DATA  # noqa: E402
 from townhall.moderation.embedder import Embedder
 from townhall.moderation.signal import Article, CommentInput
 from townhall.moderation.signals.off_topic import (
@@ -52,7 +52,6 @@ from townhall.moderation.signals.off_topic import (
     represent_article,
 )
 
-DATA = Path(os.environ.get("TOWNHALL_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 MAX_RATE = 0.02  # at most 2 % of on-topic comments held
 DEFAULT_HOLD = 0.5  # the policy's default hold threshold for off_topic
 

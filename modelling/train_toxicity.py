@@ -1,10 +1,10 @@
 """Train the shipped toxicity model on permissively licensed data only.
 
-    python -m townhall.moderation.training.toxicity [--data DIR] [--out FILE]
+    python -m modelling.train_toxicity [--data DIR] [--out FILE]
 
 Training data: Davidson et al. 2017 (MIT; hate speech + offensive vs neither) and the OLID /
 OffensEval 2019 training split (CC BY 4.0; level A OFF vs NOT). C3 and the SFU corpus are
-non-commercial: their loaders live here for ``townhall.moderation.evaluate_toxicity``, but
+non-commercial: their loaders live here for ``modelling.evaluate_toxicity``, but
 training never calls them.
 
 Output: ``townhall/moderation/artefacts/toxicity.npz`` with plain arrays (vocabulary, IDF,
@@ -30,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
+from modelling.paths import DATA
 from townhall.moderation.signals.toxicity import (
     ARTEFACT,
     LEXICON_FEATURES,
@@ -38,8 +39,7 @@ from townhall.moderation.signals.toxicity import (
     tokenize,
 )
 
-REPO = Path(__file__).resolve().parents[3]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_DATA = DATA
 VERSION = "toxicity-lr-2026.11-1"
 
 

@@ -1,6 +1,6 @@
 """Train the spam text model on the YouTube Spam Collection and write the artefact.
 
-    python -m townhall.moderation.training.spam [--data ../shared/data/youtube_spam]
+    python -m modelling.train_spam [--data ../shared/data/youtube_spam]
 
 Data: Alberto, Lochter & Almeida (2015), YouTube Spam Collection, CC BY 4.0; four CSVs, one per
 video. Output: ``townhall/moderation/artefacts/spam.npz`` (hashed-feature weights, float16) and
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from modelling.paths import DATA
 from townhall.moderation.signals.spam import ARTEFACT_DIR, SpamModel, featurise
 
-DEFAULT_DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "youtube_spam"
+DEFAULT_DATA = DATA / "youtube_spam"
 DEFAULT_OLID = DEFAULT_DATA.parent / "olid" / "olid-training-v1.0.tsv"
 BITS = 18  # 262,144 hashed features: few collisions for ~100k distinct n-grams
 C = 100.0  # inverse regularisation; vectors are L2-normalised, so this is a mild penalty

@@ -1,6 +1,6 @@
 """Evaluate the spam signal: leave-one-video-out on the YouTube Spam Collection.
 
-    python -m townhall.moderation.evaluate_spam [--data DIR] [--c3 FILE]
+    python -m modelling.evaluate_spam [--data DIR] [--c3 FILE]
 
 For each of the four videos, the text model is trained on the other three and the held-out
 video is scored. The full signal sees the four videos as four stories of one site: every
@@ -19,9 +19,7 @@ import statistics
 import time
 from pathlib import Path
 
-from townhall.moderation.signal import Article, CommentInput
-from townhall.moderation.signals.spam import SpamMemory, SpamModel, SpamSignal
-from townhall.moderation.training.spam import (
+from modelling.train_spam import (
     DEFAULT_DATA,
     DEFAULT_OLID,
     Example,
@@ -29,9 +27,11 @@ from townhall.moderation.training.spam import (
     load_videos,
     train,
 )
+from townhall.moderation.signal import Article, CommentInput
+from townhall.moderation.signals.spam import SpamMemory, SpamModel, SpamSignal
 
 DEFAULT_C3 = DEFAULT_DATA.parent / "c3" / "C3_anonymized.csv"
-COMMAND = "python -m townhall.moderation.evaluate_spam"
+COMMAND = "python -m modelling.evaluate_spam"
 
 
 def _prf(pred: list[bool], gold: list[bool]) -> tuple[float, float, float]:

