@@ -284,7 +284,7 @@ class Townhall:
             "TOWNHALL_LOG_LEVEL": "warning",
             "TOWNHALL_MODERATION_ENABLED": "false",
             # Posts come from one address; each wrk request says it forwards another (see wrk.lua).
-            "TOWNHALL_TRUST_PROXY": "true",
+            "TOWNHALL_TRUSTED_PROXIES": "127.0.0.1",
         }
 
     def cli(self, *args: str) -> str:

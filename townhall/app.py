@@ -16,6 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from townhall.api import ApiState, build_api
 from townhall.api.fastpath import ThreadFastPath
@@ -109,6 +110,8 @@ def create_app(
         storage.close()
 
     middleware = [
+        # Outermost: every layer below sees the reader's address, not the proxy's.
+        Middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies)),
         Middleware(ThreadFastPath, state=state, path="/api/v1/threads"),
         Middleware(GZipMiddleware, minimum_size=2048),
     ]

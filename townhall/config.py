@@ -11,6 +11,7 @@ load time, naming the setting and where the value came from.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import tomllib
 from collections.abc import Mapping
@@ -98,8 +99,13 @@ class Settings(BaseModel):
         le=100_000,
         description="Comments, edits, votes and reports per minute from one IP (0 = no limit)",
     )
-    trust_proxy: bool = Field(
-        False, description="Trust X-Forwarded-For from a reverse proxy for readers' IPs"
+    trusted_proxies: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and"
+            " X-Forwarded-Proto are believed; the reader is the right-most address no proxy"
+            " here added (see docs/proxies.md). Empty = use the connecting address"
+        ),
     )
     sites: tuple[SiteDeclaration, ...] = Field((), description="Sites to create or update at start")
 
@@ -109,6 +115,24 @@ class Settings(BaseModel):
         if value.lower() not in {"debug", "info", "warning", "error"}:
             raise ValueError("must be one of debug, info, warning, error")
         return value.lower()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        # An environment variable gives one string: "10.0.0.0/8, 127.0.0.1".
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _real_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -89,7 +89,7 @@ def post_comment(request: Request, state: State, data: NewComment) -> shape.Fast
     services = state.services
     the_site = state.site(data.site)
     check_origin(request, the_site)
-    ip = client_ip(request, services.config.trust_proxy)
+    ip = client_ip(request)
     state.writes.check(ip)
     if data.sso_token:
         identity = from_sso(data.sso_token, the_site)
@@ -130,7 +130,7 @@ def edit_comment(
     request: Request, state: State, comment_id: CommentId, edit_token: EditToken, data: EditComment
 ) -> dict[str, Any]:
     _check_comment_origin(request, state, comment_id)
-    state.writes.check(client_ip(request, state.services.config.trust_proxy))
+    state.writes.check(client_ip(request))
     posted = state.services.comments.edit(comment_id, edit_token, data.body)
     return {
         "comment": shape.own(posted.comment, _edit_window(state, posted.comment)),
@@ -154,7 +154,7 @@ def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -
     _check_comment_origin(request, state, comment_id)
     voter = reader_key(request, services.secret)
     assert voter is not None
-    state.writes.check(client_ip(request, services.config.trust_proxy))
+    state.writes.check(client_ip(request))
     comment = services.comments.vote(comment_id, voter, data.value)
     return {"comment": {"id": comment.id, "upvotes": comment.upvotes, "downvotes": comment.downvotes}}
 
@@ -165,7 +165,7 @@ def report(request: Request, state: State, comment_id: CommentId, data: NewRepor
     _check_comment_origin(request, state, comment_id)
     reporter = reader_key(request, services.secret)
     assert reporter is not None
-    state.writes.check(client_ip(request, services.config.trust_proxy))
+    state.writes.check(client_ip(request))
     services.comments.report(comment_id, reporter, data.reason, data.note)
     return {"message": "Thank you. A moderator will look at this comment."}
 

@@ -49,7 +49,7 @@ def demo(ctx: Context, port: int, data_dir: Path | None, no_models: bool) -> Non
     services.accounts.add(DEMO_ADMIN, "admin", DEMO_PASSWORD)
     click.echo(f"Townhall demo: open {base_url}/  (data in {data_dir}; Ctrl-C to stop)")
     click.echo(f"Dashboard: {base_url}/admin/  (sign in as {DEMO_ADMIN}, password {DEMO_PASSWORD})")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
 
 
 COMMANDS = [demo]

@@ -56,9 +56,13 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             port=settings.port,
             workers=settings.workers,
             log_level=settings.log_level,
+            proxy_headers=False,  # the app applies `trusted_proxies` itself
         )
         return
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    # proxy_headers=False: uvicorn would otherwise believe 127.0.0.1; the app applies `trusted_proxies`.
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level, proxy_headers=False
+    )
 
 
 @click.command()
