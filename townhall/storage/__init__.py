@@ -22,6 +22,7 @@ from townhall.storage import migrate
 from townhall.storage.accounts import AccountRepo
 from townhall.storage.authors import AuthorRepo
 from townhall.storage.comments import CommentRepo
+from townhall.storage.dump import DumpRepo
 from townhall.storage.engine import WRITE_OPTION, make_engine
 from townhall.storage.feedback import FeedbackRepo
 from townhall.storage.queue import QueueRepo
@@ -50,6 +51,7 @@ class Repos:
         self.accounts = AccountRepo(connection)
         self.queue = QueueRepo(connection)
         self.stats = StatsRepo(connection)
+        self.dump = DumpRepo(connection)
 
 
 class Storage:
@@ -93,8 +95,21 @@ class Storage:
             for listener in self._listeners:
                 listener(set(repos.touched))
 
-    def migrate(self) -> None:
-        migrate.upgrade(self.engine)
+    @contextmanager
+    def snapshot(self) -> Iterator[Repos]:
+        """A read-only unit of work that sees one consistent state across tables (for a backup)."""
+        with self.engine.connect() as connection:
+            if self.backend == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            yield Repos(connection)
+            connection.rollback()
+
+    def migrate(self, revision: str = "head") -> None:
+        migrate.upgrade(self.engine, revision)
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None for a database never migrated)."""
+        return migrate.current_revision(self.engine)
 
     def check_migrations(self) -> None:
         current = migrate.current_revision(self.engine)

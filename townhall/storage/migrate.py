@@ -38,3 +38,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+def known_revisions() -> set[str]:
+    """Every revision this version of Townhall can migrate to."""
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}

@@ -95,7 +95,11 @@ stories = Table(
     Column("representation", LargeBinary),
     Column("representation_version", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
+    # Where an imported story came from (disqus, wordpress, isso) and its id there.
+    Column("import_source", String(16)),
+    Column("import_id", String(200)),
     UniqueConstraint("site_id", "url"),
+    Index(None, "site_id", "import_source", "import_id"),
 )
 
 story_events = Table(
@@ -151,10 +155,14 @@ comments = Table(
     Column("edit_token_hash", String(64), nullable=False),
     Column("ip_hash", String(64)),
     Column("verdict", JSON),
+    # An imported comment's source system and id there: re-running an import adds nothing twice.
+    Column("import_source", String(16)),
+    Column("import_id", String(200)),
     Index(None, "story_id", "status", "parent_id", "created_at"),
     Index(None, "root_id"),
     Index(None, "author_id", "created_at"),
     Index(None, "site_id", "status", "created_at"),
+    Index(None, "site_id", "import_source", "import_id", unique=True),
 )
 
 comment_events = Table(
@@ -214,4 +222,19 @@ sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# A reader's erasure (GDPR art. 17): who erased which author id, when and how; none of the erased data.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", String(63), ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("author_id", Integer, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("comments", Integer, nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
 )
