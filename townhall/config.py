@@ -99,6 +99,12 @@ class Settings(BaseModel):
         le=100_000,
         description="Comments, edits, votes and reports per minute from one IP (0 = no limit)",
     )
+    ban_address_hours: int = Field(
+        72,
+        ge=0,
+        le=24 * 365,
+        description="Hours a ban also covers the network addresses the banned author posted from (0 = never)",
+    )
     trusted_proxies: tuple[str, ...] = Field(
         (),
         description=(

@@ -93,6 +93,11 @@ def api_postgres(config: Settings, clock: FakeClock, postgres_url: str) -> Itera
         yield test_client
 
 
+def from_address(app: Starlette, address: str) -> TestClient:
+    """A client connecting from another network address (one vote per address per comment)."""
+    return TestClient(app, base_url="http://townhall.test", client=(address, 50000))
+
+
 def row_counts(services: Services) -> dict[str, int]:
     """Rows in every table: compare before and after a refused request to prove it wrote nothing."""
     with services.storage.engine.connect() as connection:

@@ -7,9 +7,19 @@ from html.parser import HTMLParser
 
 import jwt
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from tests.api.conftest import READER, SITE, URL, assert_error, post_comment, row_counts, sso_token
+from tests.api.conftest import (
+    READER,
+    SITE,
+    URL,
+    assert_error,
+    from_address,
+    post_comment,
+    row_counts,
+    sso_token,
+)
 from tests.conftest import ORIGIN, FakeClock
 from townhall.services import Services
 
@@ -179,15 +189,38 @@ def test_own_comment_needs_its_edit_token(client: TestClient) -> None:
     assert_error(client.get("/api/v1/comments/999", headers=_token_headers(posted["edit_token"])), 404)
 
 
-def test_vote_once_per_reader(client: TestClient) -> None:
+def test_vote_once_per_reader_and_address_turn_and_undo(client: TestClient, app: Starlette) -> None:
     comment_id = post_comment(client).json()["comment"]["id"]
     path = f"/api/v1/comments/{comment_id}/votes"
     first = client.post(path, json={"value": 1}, headers=READER_HEADERS)
     assert first.status_code == 200
     assert first.json() == {"comment": {"id": comment_id, "upvotes": 1, "downvotes": 0}}
-    assert_error(client.post(path, json={"value": -1}, headers=READER_HEADERS), 409, "already_voted")
-    other = client.post(path, json={"value": -1}, headers={"X-Townhall-Reader": "another-reader-0123456789"})
+    assert_error(client.post(path, json={"value": 1}, headers=READER_HEADERS), 409, "already_voted")
+    # Another reader token from the same address is not another vote.
+    same_address = {"X-Townhall-Reader": "another-reader-0123456789"}
+    assert_error(client.post(path, json={"value": -1}, headers=same_address), 409, "already_voted")
+    with from_address(app, "192.0.2.20") as elsewhere:
+        other = elsewhere.post(path, json={"value": -1}, headers=same_address)
     assert other.json()["comment"] == {"id": comment_id, "upvotes": 1, "downvotes": 1}
+    # Voting the other way turns the vote; DELETE takes it back, and the reader may vote again.
+    turned = client.post(path, json={"value": -1}, headers=READER_HEADERS)
+    assert turned.json()["comment"] == {"id": comment_id, "upvotes": 0, "downvotes": 2}
+    undone = client.delete(path, headers=READER_HEADERS)
+    assert undone.json()["comment"] == {"id": comment_id, "upvotes": 0, "downvotes": 1}
+    assert_error(client.delete(path, headers=READER_HEADERS), 404, "no_vote")
+    assert client.post(path, json={"value": 1}, headers=READER_HEADERS).json()["comment"]["upvotes"] == 1
+
+
+def test_one_address_with_many_reader_tokens_counts_once(client: TestClient) -> None:
+    comment_id = post_comment(client).json()["comment"]["id"]
+    path = f"/api/v1/comments/{comment_id}/votes"
+    answers = [
+        client.post(
+            path, json={"value": 1}, headers={"X-Townhall-Reader": f"fresh-reader-token-{i:04d}"}
+        ).status_code
+        for i in range(15)
+    ]
+    assert answers.count(200) == 1 and answers.count(409) == 14
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from tests.api.conftest import SITE, URL, assert_error, post_comment
+from tests.api.conftest import SITE, URL, assert_error, from_address, post_comment
 from tests.conftest import ORIGIN, FakeClock
 from townhall.services import Services
 from townhall.types import ActorKind
@@ -58,16 +59,14 @@ def test_default_page_size_comes_from_the_config(client: TestClient, api_service
     assert len(page["comments"]) == 3 and api_services.config.page_size >= 3
 
 
-def test_sorts_newest_oldest_best(client: TestClient, clock: FakeClock) -> None:
+def test_sorts_newest_oldest_best(client: TestClient, app: Starlette, clock: FakeClock) -> None:
     first, second, third = _post_many(client, clock, 3)
     for n, reader in enumerate(["reader-aaaaaaaaaaaaaaaa", "reader-bbbbbbbbbbbbbbbb"]):
-        client.post(
-            f"/api/v1/comments/{second}/votes", json={"value": 1}, headers={"X-Townhall-Reader": reader}
-        )
-        if n == 0:
-            client.post(
-                f"/api/v1/comments/{first}/votes", json={"value": 1}, headers={"X-Townhall-Reader": reader}
-            )
+        with from_address(app, f"192.0.2.{n + 1}") as voter:  # one vote per address
+            headers = {"X-Townhall-Reader": reader}
+            voter.post(f"/api/v1/comments/{second}/votes", json={"value": 1}, headers=headers)
+            if n == 0:
+                voter.post(f"/api/v1/comments/{first}/votes", json={"value": 1}, headers=headers)
     assert _ids(_read(client, sort="newest").json()) == [third, second, first]
     assert _ids(_read(client, sort="oldest").json()) == [first, second, third]
     best = _read(client, sort="best").json()

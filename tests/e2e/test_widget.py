@@ -233,3 +233,27 @@ def test_other_readers_see_new_comments_live(page: Page, browser: Browser, demo_
         assert reader_b.evaluate("window.notReloaded") is True
     finally:
         context_b.close()
+
+
+def test_a_reader_votes_turns_the_vote_and_takes_it_back(page: Page, demo_server: str) -> None:
+    page.goto(f"{demo_server}/news/night-bus-pilot")
+    comment = page.locator(".townhall article.th-comment").first
+    expect(comment).to_be_visible()
+    up, down = comment.locator("button.th-up"), comment.locator("button.th-down")
+    ups, downs = int(up.locator(".th-n").inner_text()), int(down.locator(".th-n").inner_text())
+
+    up.click()
+    expect(up).to_have_attribute("aria-pressed", "true")
+    expect(up.locator(".th-n")).to_have_text(str(ups + 1))
+    down.click()  # turns it
+    expect(down).to_have_attribute("aria-pressed", "true")
+    expect(up).to_have_attribute("aria-pressed", "false")
+    expect(up.locator(".th-n")).to_have_text(str(ups))
+    expect(down.locator(".th-n")).to_have_text(str(downs + 1))
+    down.click()  # takes it back
+    expect(down).to_have_attribute("aria-pressed", "false")
+    expect(down.locator(".th-n")).to_have_text(str(downs))
+    page.reload()
+    comment = page.locator(".townhall article.th-comment").first
+    expect(comment.locator("button.th-down .th-n")).to_have_text(str(downs))
+    expect(comment.locator("button.th-down")).to_have_attribute("aria-pressed", "false")

@@ -12,12 +12,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from townhall.api import shape
-from townhall.api.schemas import MAX_ID, EditComment, NewComment, NewReport, NewVote
+from townhall.api.schemas import MAX_ID, EditComment, NewComment, NewReport, NewVote, VoteOwner
 from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
 from townhall.api.threads import page_key, page_response
 from townhall.errors import NotFound
 from townhall.models import Comment, Site
-from townhall.services.identity import from_sso, guest, keyed_hash
+from townhall.services.identity import from_sso, guest, keyed_hash, network_key
 from townhall.types import SortOrder
 
 router = APIRouter(tags=["public"])
@@ -91,10 +91,10 @@ def post_comment(request: Request, state: State, data: NewComment) -> shape.Fast
     check_origin(request, the_site)
     ip = client_ip(request)
     state.writes.check(ip)
+    reader = request.headers.get("x-townhall-reader")
     if data.sso_token:
         identity = from_sso(data.sso_token, the_site)
     else:
-        reader = request.headers.get("x-townhall-reader")
         identity = guest(
             data.author_name or "", data.author_email, reader, services.secret, services.config.max_name_chars
         )
@@ -105,7 +105,8 @@ def post_comment(request: Request, state: State, data: NewComment) -> shape.Fast
         identity,
         parent_id=data.parent_id,
         honeypot=data.website,
-        network_key=keyed_hash(services.secret, f"ip:{ip}")[:40],
+        network_key=network_key(services.secret, ip),
+        reader_key=keyed_hash(services.secret, f"reader:{reader}")[:40] if reader else None,
     )
     body = {
         "comment": shape.own(posted.comment, the_site.settings.edit_window_minutes),
@@ -148,15 +149,44 @@ def delete_comment(request: Request, state: State, comment_id: CommentId, edit_t
     return Response(status_code=204)
 
 
+def _vote_response(comment: Comment) -> dict[str, Any]:
+    return {"comment": {"id": comment.id, "upvotes": comment.upvotes, "downvotes": comment.downvotes}}
+
+
+def _account(state: ApiState, comment_id: int, sso_token: str | None) -> str | None:
+    """A signed-in reader votes once from any device: their publisher's user id, as a keyed hash."""
+    if not sso_token:
+        return None
+    identity = from_sso(sso_token, _site_of(state, state.services.comments.get(comment_id)))
+    return keyed_hash(state.services.secret, f"sso:{identity.external_id}")[:40]
+
+
 @router.post("/comments/{comment_id}/votes", summary="Vote a comment up or down, once per reader")
 def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -> dict[str, Any]:
+    """One vote per comment per reader token, per network address and per signed-in reader;
+    voting the other way turns the vote, `DELETE` takes it back."""
+    services = state.services
+    _check_comment_origin(request, state, comment_id)
+    voter = reader_key(request, services.secret)
+    assert voter is not None
+    ip = client_ip(request)
+    state.writes.check(ip)
+    account = _account(state, comment_id, data.sso_token)
+    comment = services.comments.vote(comment_id, voter, data.value, network_key(services.secret, ip), account)
+    return _vote_response(comment)
+
+
+@router.delete("/comments/{comment_id}/votes", summary="Take back your vote on a comment")
+def unvote(
+    request: Request, state: State, comment_id: CommentId, data: VoteOwner | None = None
+) -> dict[str, Any]:
     services = state.services
     _check_comment_origin(request, state, comment_id)
     voter = reader_key(request, services.secret)
     assert voter is not None
     state.writes.check(client_ip(request))
-    comment = services.comments.vote(comment_id, voter, data.value)
-    return {"comment": {"id": comment.id, "upvotes": comment.upvotes, "downvotes": comment.downvotes}}
+    account = _account(state, comment_id, data.sso_token if data else None)
+    return _vote_response(services.comments.unvote(comment_id, voter, account))
 
 
 @router.post("/comments/{comment_id}/reports", status_code=202, summary="Report a comment to the moderators")

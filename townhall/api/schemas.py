@@ -52,7 +52,11 @@ class EditComment(_Body):
     body: str = Field(min_length=1, max_length=100_000)
 
 
-class NewVote(_Body):
+class VoteOwner(_Body):
+    sso_token: str | None = Field(None, max_length=4096, description="A signed-in reader's token")
+
+
+class NewVote(VoteOwner):
     value: Literal[1, -1]
 
     @field_validator("value", mode="before")

@@ -9,6 +9,7 @@ from townhall.models import SiteSettings
 from townhall.moderation.verdict import Moderator
 from townhall.services.accounts import AccountService
 from townhall.services.articles import ArticleFetcher
+from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import CommentService, Limits
 from townhall.services.queue import ModerationQueue
@@ -54,8 +55,9 @@ def build_services(
         page_size=config.page_size,
         max_page_size=config.max_page_size,
     )
-    comments = CommentService(storage, stories, moderator, limits, clock)
+    bans = BanKeys(secret, config.ban_address_hours)
+    comments = CommentService(storage, stories, moderator, limits, clock, bans)
     accounts = AccountService(storage, clock)
-    queue = ModerationQueue(storage, clock)
+    queue = ModerationQueue(storage, clock, bans)
     stats = StatsService(storage, clock)
     return Services(config, storage, secret, sites, stories, comments, accounts, queue, stats)

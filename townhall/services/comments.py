@@ -12,12 +12,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from townhall.models import Comment, Site, Story, ThreadPage
 from townhall.moderation.policy import WithoutModels
 from townhall.moderation.verdict import ModerationRequest, Moderator, Verdict
+from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
 from townhall.services.identity import Identity
 from townhall.services.stories import StoryService
@@ -85,12 +86,14 @@ class CommentService:
         moderator: Moderator | None = None,
         limits: Limits | None = None,
         clock: Clock = utcnow,
+        bans: BanKeys | None = None,
     ):
         self.storage = storage
         self.stories = stories
         self.moderator: Moderator = moderator or WithoutModels()
         self.limits = limits or Limits()
         self.clock = clock
+        self.bans = bans or BanKeys("")
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -103,7 +106,9 @@ class CommentService:
         parent_id: int | None = None,
         honeypot: str | None = None,
         network_key: str | None = None,
+        reader_key: str | None = None,
     ) -> Posted:
+        """``network_key`` and ``reader_key`` are keyed hashes of the address and reader token."""
         body = self._check_body(body)
         if parent_id is not None and self.stories.find(site, url) is None:
             # A reply needs an existing thread; refusing it here also leaves no story behind.
@@ -115,10 +120,13 @@ class CommentService:
         parent = self._parent(story, parent_id) if parent_id is not None else None
         with self.storage.read() as tx:
             author_id = tx.authors.find_id(site.id, identity.kind, identity.external_id)
-            if author_id is not None:
-                author = tx.authors.get(author_id)
-                if author and author.banned_until and author.banned_until > now:
-                    raise Forbidden("you can no longer comment on this site", code="author_banned")
+            author = tx.authors.get(author_id) if author_id is not None else None
+            banned = author is not None and author.banned_until is not None and author.banned_until > now
+            ban = tx.bans.match(site.id, self.bans.for_post(identity, reader_key, network_key), now)
+        if ban is not None:
+            self._follow_ban(site, ban, identity, reader_key, now)
+        if banned or ban is not None:
+            raise Forbidden("you can no longer comment on this site", code="author_banned")
         verdict = self.moderator.assess(
             ModerationRequest(
                 site=site,
@@ -161,6 +169,7 @@ class CommentService:
                 created_at=now,
                 edit_token_hash=_token_hash(edit_token),
                 ip_hash=network_key,
+                reader_key=reader_key,
                 verdict=verdict.to_dict(),
                 upvotes=0,
                 downvotes=0,
@@ -253,7 +262,11 @@ class CommentService:
             )
             tx.stories.touch(story.id, published_delta(comment.status, CommentStatus.DELETED))
 
-    def vote(self, comment_id: int, voter: str, value: int) -> Comment:
+    def vote(
+        self, comment_id: int, voter: str, value: int, network: str | None = None, account: str | None = None
+    ) -> Comment:
+        """One vote per comment per reader token, per network address and per signed-in reader
+        (``account``); voting the other way turns one's vote."""
         if value not in (1, -1):
             raise Invalid("value must be 1 or -1", fields={"value": "must be 1 or -1"})
         comment, story = self._published(comment_id)
@@ -261,8 +274,27 @@ class CommentService:
         if story.is_closed(now):
             raise Closed()
         with self.storage.write() as tx:
-            if not tx.feedback.vote(comment_id, voter, value, now):
+            outcome = tx.feedback.vote(comment_id, voter, value, now, network, account)
+            if outcome == "same":
                 raise Conflict("you have already voted on this comment", code="already_voted")
+            if outcome == "taken":
+                raise Conflict(
+                    "a vote from your network or account is already counted on this comment",
+                    code="already_voted",
+                )
+            tx.stories.touch(story.id)
+            updated = tx.comments.get(comment_id)
+        assert updated is not None
+        return updated
+
+    def unvote(self, comment_id: int, voter: str, account: str | None = None) -> Comment:
+        """Take one's vote back (the reader token or signed-in reader that cast it)."""
+        _comment, story = self._published(comment_id)
+        if story.is_closed(self.clock()):
+            raise Closed()
+        with self.storage.write() as tx:
+            if not tx.feedback.unvote(comment_id, voter, account):
+                raise NotFound("you have not voted on this comment", code="no_vote")
             tx.stories.touch(story.id)
             updated = tx.comments.get(comment_id)
         assert updated is not None
@@ -324,6 +356,25 @@ class CommentService:
         return comment
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _follow_ban(
+        self,
+        site: Site,
+        ban: tuple[int, datetime, str],
+        identity: Identity,
+        reader_key: str | None,
+        now: datetime,
+    ) -> None:
+        """A banned author back under a new token or name: the ban learns the new keys.
+
+        Not when only the network address matched: others may share it, and that part of a ban
+        is temporary on purpose."""
+        author_id, until, kind = ban
+        if kind == "network":
+            return
+        keys = [(k, v, until) for k, v in self.bans.for_post(identity, reader_key, None)]
+        with self.storage.write() as tx:
+            tx.bans.add(site.id, author_id, keys, now)
 
     def _check_body(self, body: str) -> str:
         body = (body or "").strip()

@@ -31,6 +31,11 @@ def keyed_hash(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def network_key(secret: str, address: str) -> str:
+    """The stored pseudonym of a reader's network address (flooding, one vote per address, bans)."""
+    return keyed_hash(secret, f"ip:{address}")[:40]
+
+
 def guest(
     name: str, email: str | None, reader: str | None, secret: str, max_name: int = MAX_NAME
 ) -> Identity:

@@ -14,6 +14,7 @@ from typing import Any
 
 from townhall.errors import Conflict, Invalid, NotFound
 from townhall.models import Comment, CommentEvent, Site, Story
+from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import published_delta
 from townhall.services.holds import causes, is_pending, severity
@@ -120,9 +121,10 @@ def _reason(reason: str | None, default: str = "") -> str:
 
 
 class ModerationQueue:
-    def __init__(self, storage: Storage, clock: Clock = utcnow):
+    def __init__(self, storage: Storage, clock: Clock = utcnow, bans: BanKeys | None = None):
         self.storage = storage
         self.clock = clock
+        self.bans = bans or BanKeys("")
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -303,9 +305,11 @@ class ModerationQueue:
         reason = _reason(reason, "banned by a moderator")
         rejected = 0
         with self.storage.write() as tx:
-            if tx.authors.get(author_id) is None:
+            author = tx.authors.details(author_id)
+            if author is None:
                 raise NotFound(f"no author {author_id}", code="unknown_author")
             tx.authors.ban(author_id, until or FOREVER, reason)
+            self.bans.apply(tx, author, until or FOREVER, now)
             if comment_id is not None:
                 comment = self._comment(tx, comment_id)
                 if comment.author.id != author_id:
@@ -335,6 +339,7 @@ class ModerationQueue:
             if tx.authors.get(author_id) is None:
                 raise NotFound(f"no author {author_id}", code="unknown_author")
             tx.authors.ban(author_id, None, f"ban lifted by {actor}")
+            tx.bans.lift(author_id)
 
     def set_notes(self, author_id: int, notes: str) -> None:
         """Moderators' private notes on an author (never shown to readers)."""

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from townhall.storage import migrate
 from townhall.storage.accounts import AccountRepo
 from townhall.storage.authors import AuthorRepo
+from townhall.storage.bans import BanRepo
 from townhall.storage.comments import CommentRepo
 from townhall.storage.dump import DumpRepo
 from townhall.storage.engine import WRITE_OPTION, make_engine
@@ -46,6 +47,7 @@ class Repos:
         self.sites = SiteRepo(connection)
         self.stories = StoryRepo(connection, self.touched)
         self.authors = AuthorRepo(connection)
+        self.bans = BanRepo(connection)
         self.comments = CommentRepo(connection)
         self.feedback = FeedbackRepo(connection)
         self.accounts = AccountRepo(connection)

@@ -154,6 +154,7 @@ comments = Table(
     Column("featured", Boolean, nullable=False, default=False),
     Column("edit_token_hash", String(64), nullable=False),
     Column("ip_hash", String(64)),
+    Column("reader_key", String(64)),  # keyed hash of the reader token it was posted with (for bans)
     Column("verdict", JSON),
     # An imported comment's source system and id there: re-running an import adds nothing twice.
     Column("import_source", String(16)),
@@ -186,6 +187,25 @@ votes = Table(
     Column("voter", String(64), primary_key=True),
     Column("value", SmallInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # One vote per comment also per network address and per signed-in reader (keyed hashes).
+    Column("network", String(64)),
+    Column("account", String(64)),
+    UniqueConstraint("comment_id", "network"),
+    UniqueConstraint("comment_id", "account"),
+)
+
+bans = Table(
+    "bans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", String(63), ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", Integer, ForeignKey("authors.id", ondelete="CASCADE"), nullable=False, index=True),
+    # sso (the publisher's user id), email, reader (token hash) or network (address hash)
+    Column("kind", String(16), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "site_id", "kind", "key"),
 )
 
 reports = Table(

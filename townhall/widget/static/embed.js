@@ -439,20 +439,25 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       say('Your comment was deleted.');
     }
 
+    // Pressing one's own vote again takes it back; the other button turns it.
     async function vote(rec, value) {
       const votes = load(VOTES), id = rec.c.id, already = 'You have already voted on this comment.';
-      if (votes[id]) return note(rec, already);
+      const undo = votes[id] === value, sso = S.sso ? {sso_token: S.sso} : null;
       try {
-        const {comment} = await call('POST', `comments/${id}/votes`, {value});
+        const {comment} = await (undo ? call('DELETE', `comments/${id}/votes`, sso)
+          : call('POST', `comments/${id}/votes`, {value, ...sso}));
         Object.assign(rec.c, comment);
-        save(VOTES, {...votes, [id]: value});
+        const next = {...votes, [id]: value};
+        if (undo) delete next[id];
+        save(VOTES, next);
         [comment.upvotes, comment.downvotes].forEach((n, i) => {
           const b = rec.bar.children[i];
-          b.setAttribute('aria-pressed', String(value === 1 - 2 * i));
+          b.setAttribute('aria-pressed', String(!undo && value === 1 - 2 * i));
           b.lastChild.textContent = n;
         });
-        say(value > 0 ? 'Voted up' : 'Voted down');
+        say(undo ? 'Vote taken back' : value > 0 ? 'Voted up' : 'Voted down');
       } catch (e) {
+        if (e.code === 'no_vote') { const next = {...votes}; delete next[id]; save(VOTES, next); }
         if (e.code === 'already_voted') note(rec, already);
         else failed(rec, e);
       }
