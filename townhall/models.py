@@ -73,6 +73,8 @@ class Story:
     version: int
     comment_count: int
     created_at: datetime
+    closed_at: datetime | None = None  # when an editor closed it
+    close_reason: str = ""  # the editor's reason, shown to readers
 
     def is_closed(self, now: datetime) -> bool:
         return self.closed or (self.closes_at is not None and now >= self.closes_at)

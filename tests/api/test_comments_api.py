@@ -78,7 +78,11 @@ def test_email_is_optional_and_never_shown(client: TestClient, sso_secret: str) 
         client.patch(
             f"/api/v1/comments/{comment_id}", json={"body": "Edited."}, headers=_token_headers(edit_token)
         ),
-        client.post(f"/api/v1/comments/{comment_id}/votes", json={"value": 1}, headers=READER_HEADERS),
+        client.post(
+            f"/api/v1/comments/{comment_id}/votes",
+            json={"value": 1},
+            headers={"X-Townhall-Reader": "another-reader-0123456789"},
+        ),
     ]
     for response in responses:
         assert response.status_code < 300, response.text
@@ -189,8 +193,14 @@ def test_own_comment_needs_its_edit_token(client: TestClient) -> None:
     assert_error(client.get("/api/v1/comments/999", headers=_token_headers(posted["edit_token"])), 404)
 
 
+def _by_another_reader(client: TestClient) -> int:
+    payload = {"site": SITE, "url": URL, "body": "A fair point about the bridge.", "author_name": "Bo"}
+    posted = client.post("/api/v1/comments", json=payload, headers={"X-Townhall-Reader": "author-0123456789"})
+    return int(posted.json()["comment"]["id"])
+
+
 def test_vote_once_per_reader_and_address_turn_and_undo(client: TestClient, app: Starlette) -> None:
-    comment_id = post_comment(client).json()["comment"]["id"]
+    comment_id = _by_another_reader(client)
     path = f"/api/v1/comments/{comment_id}/votes"
     first = client.post(path, json={"value": 1}, headers=READER_HEADERS)
     assert first.status_code == 200

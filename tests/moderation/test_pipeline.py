@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ORIGIN, FakeClock
-from townhall.config import Settings
+from tests.conftest import ORIGIN
 from townhall.demo.content import load as load_demo
 from townhall.models import Site
-from townhall.moderation.pipeline import Models, Pipeline
-from townhall.services import Services, build_services
+from townhall.services import Services
 from townhall.services.identity import guest
-from townhall.storage import Storage
 from townhall.types import ActorKind, CommentStatus, Decision, ModerationMode
 
 BUS = f"{ORIGIN}/news/night-bus-pilot"
@@ -22,16 +19,6 @@ OTHER_STORY = (
 HOSTILE = (
     "These idiots at the council couldn't run a bath. Everyone knows they pocket the money and lie about it."
 )
-
-
-@pytest.fixture(scope="session")
-def models() -> Models:
-    return Models.load()
-
-
-@pytest.fixture
-def moderated(storage: Storage, config: Settings, clock: FakeClock, models: Models) -> Services:
-    return build_services(config, storage, "secret", moderator=Pipeline(storage, models), clock=clock)
 
 
 @pytest.fixture

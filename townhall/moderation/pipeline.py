@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from townhall.models import Site, Story
-from townhall.moderation import policy
+from townhall.moderation import names, policy
 from townhall.moderation.embedder import Embedder
 from townhall.moderation.signal import Article, CommentInput, SignalResult
 from townhall.moderation.signals import trust
@@ -101,6 +101,8 @@ class Pipeline:
             "spam": self._spam(comment, request),
             "words": self.words.for_site(site).check(request.text),
         }
+        if request.name:
+            signals["name"] = names.assess(request.name, self.words.for_site(site), self.models.toxicity)
         signals["trust"], reader = trust.assess(history, site.settings.trusted_after_approved)
         return policy.decide(signals, site.settings, reader)
 

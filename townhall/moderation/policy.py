@@ -21,6 +21,7 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "spam": {"hold": 0.5, "reject": 0.9},
     "words": {"hold": 0.5, "reject": 1.0},
     "trust": {"hold": 1.0},
+    "name": {"hold": 0.5},  # a name is held for a moderator, never rejected by itself
 }
 
 # Model signals whose borderline holds a trusted reader skips; word lists are the site's own rule.
@@ -33,6 +34,7 @@ READER_REASONS = {
     "spam": "it looks like advertising or a repeated message",
     "words": "it contains words this site checks before publishing",
     "trust": "recent comments from you were not published",
+    "name": "the name you gave is checked by a moderator first",
 }
 
 

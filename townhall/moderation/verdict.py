@@ -42,6 +42,7 @@ class ModerationRequest:
     story: Story
     text: str
     now: datetime
+    name: str | None = None  # the display name shown beside it: scored too (moderation/names.py)
     parent_text: str | None = None
     author_id: int | None = None
     author_key: str | None = None

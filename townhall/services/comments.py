@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from townhall.models import Comment, Site, Story, ThreadPage
+from townhall.moderation import names
 from townhall.moderation.policy import WithoutModels
 from townhall.moderation.verdict import ModerationRequest, Moderator, Verdict
 from townhall.services.bans import BanKeys
@@ -24,7 +25,7 @@ from townhall.services.identity import Identity
 from townhall.services.stories import StoryService
 from townhall.services.text import plain, render
 from townhall.storage import Storage
-from townhall.types import ActorKind, CommentStatus, Decision, SortOrder
+from townhall.types import ActorKind, AuthorKind, CommentStatus, Decision, SortOrder
 
 REPORT_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")
 
@@ -110,6 +111,7 @@ class CommentService:
     ) -> Posted:
         """``network_key`` and ``reader_key`` are keyed hashes of the address and reader token."""
         body = self._check_body(body)
+        self._check_name(site, identity)
         if parent_id is not None and self.stories.find(site, url) is None:
             # A reply needs an existing thread; refusing it here also leaves no story behind.
             raise Invalid("the comment you reply to is not in this thread", fields={"parent_id": "not found"})
@@ -133,6 +135,7 @@ class CommentService:
                 story=story,
                 text=body,
                 now=now,
+                name=identity.name,
                 parent_text=parent.body if parent else None,
                 author_id=author_id,
                 author_key=identity.external_id,
@@ -155,6 +158,8 @@ class CommentService:
                 email=identity.email,
                 avatar=identity.avatar,
                 badge=identity.badge,
+                # A new name becomes the author's only once a comment under it is published.
+                rename=status is CommentStatus.PUBLISHED,
             )
             comment_id = tx.comments.insert(
                 site_id=site.id,
@@ -163,6 +168,7 @@ class CommentService:
                 root_id=(parent.root_id or parent.id) if parent else None,
                 depth=parent.depth + 1 if parent else 0,
                 author_id=author.id,
+                author_name=identity.name,
                 body=body,
                 html=render(body),
                 status=status.value,
@@ -210,6 +216,7 @@ class CommentService:
                 story=story,
                 text=body,
                 now=now,
+                name=comment.author.name,
                 parent_text=parent_text,
                 author_id=comment.author.id,
                 author_key=comment.author.external_id,
@@ -273,6 +280,9 @@ class CommentService:
         now = self.clock()
         if story.is_closed(now):
             raise Closed()
+        # A guest's author id and a voter's key are the same keyed hash of the reader token.
+        if comment.author.kind is AuthorKind.GUEST and comment.author.external_id == voter:
+            raise Forbidden("you cannot vote on your own comment", code="own_comment")
         with self.storage.write() as tx:
             outcome = tx.feedback.vote(comment_id, voter, value, now, network, account)
             if outcome == "same":
@@ -380,15 +390,34 @@ class CommentService:
         body = (body or "").strip()
         if not body:
             raise Invalid("comment must not be empty", fields={"body": "required"})
+        if not names.clean(body):
+            # Only zero-width, bidi or control characters: nothing a reader would see.
+            raise Invalid("comment has no visible text", fields={"body": "no visible text"})
         if len(body) > self.limits.max_chars:
             raise Invalid(
                 f"comment is longer than {self.limits.max_chars} characters", fields={"body": "too long"}
             )
         return body
 
+    def _check_name(self, site: Site, identity: Identity) -> None:
+        """Only staff may use a name that reads as the site's staff or the site itself."""
+        if identity.staff:
+            return
+        word = names.imitates(identity.name, site.name)
+        if word:
+            message = (
+                f"this name is kept for {site.name}'s staff (it reads as “{word}”); please choose another"
+            )
+            raise Invalid(message, fields={"author_name": "reserved for staff"}, code="name_reserved")
+
     def _parent(self, story: Story, parent_id: int) -> Comment:
         with self.storage.read() as tx:
             parent = tx.comments.get(parent_id)
+        if parent is not None and parent.story_id == story.id and parent.status is CommentStatus.HELD:
+            raise Conflict(
+                "the comment you reply to is awaiting moderation; you can reply once it is published",
+                code="parent_not_published",
+            )
         if parent is None or parent.story_id != story.id or parent.status is not CommentStatus.PUBLISHED:
             raise Invalid("the comment you reply to is not in this thread", fields={"parent_id": "not found"})
         if parent.depth + 1 > self.limits.max_depth:

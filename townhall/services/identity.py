@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 import jwt
 
 from townhall.errors import Invalid, Unauthorized
 from townhall.models import Site
+from townhall.moderation import names
 from townhall.services.text import plain
 from townhall.types import AuthorKind
 
@@ -24,6 +26,7 @@ class Identity:
     email: str | None = None
     avatar: str | None = None
     badge: str | None = None
+    staff: bool = False  # may use a name that reads as the site's staff (SSO `staff` claim)
 
 
 def keyed_hash(secret: str, value: str) -> str:
@@ -39,16 +42,18 @@ def network_key(secret: str, address: str) -> str:
 def guest(
     name: str, email: str | None, reader: str | None, secret: str, max_name: int = MAX_NAME
 ) -> Identity:
-    name = plain(name or "")
+    name = names.clean(plain(name or ""))
     if not name:
         raise Invalid("a name is required to comment as a guest", fields={"author_name": "required"})
-    if len(name) > max_name:
-        raise Invalid(f"name is longer than {max_name} characters", fields={"author_name": "too long"})
+    why = names.problem(name, max_name)
+    if why:
+        raise Invalid(why, fields={"author_name": why})
     email = (email or "").strip() or None
     if email and ("@" not in email or len(email) > 320 or any(ch.isspace() for ch in email)):
         raise Invalid("e-mail address is not valid", fields={"author_email": "not an e-mail address"})
-    # The reader token the widget keeps is what ties a guest's comments together.
-    basis = f"reader:{reader}" if reader else f"name:{name.lower()}:{(email or '').lower()}"
+    # The reader token the widget keeps is what ties a guest's comments together. Without one a
+    # guest is a new author each time: a name and e-mail anyone can type prove nothing.
+    basis = f"reader:{reader}" if reader else f"anonymous:{secrets.token_hex(16)}"
     return Identity(AuthorKind.GUEST, keyed_hash(secret, basis)[:40], name, email)
 
 
@@ -64,7 +69,7 @@ def from_sso(token: str, site: Site) -> Identity:
         raise Unauthorized("sign-in token has expired", code="token_expired") from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthorized("sign-in token is not valid", code="bad_token") from exc
-    name = plain(_claim_text(claims, "name") or "")[:MAX_NAME]
+    name = names.clean(plain(_claim_text(claims, "name") or ""))[:MAX_NAME]
     sub = (_claim_text(claims, "sub") or "").strip()
     if not name or not sub:
         raise Unauthorized("sign-in token lacks a user id or name", code="bad_token")
@@ -75,7 +80,8 @@ def from_sso(token: str, site: Site) -> Identity:
     badge = plain(badge)[:40] if badge and badge.strip() else None
     email = _claim_text(claims, "email")
     email = email if email and "@" in email and len(email) <= 320 else None
-    return Identity(AuthorKind.SSO, sub[:200], name, email, avatar, badge)
+    staff = claims.get("staff") is True
+    return Identity(AuthorKind.SSO, sub[:200], name, email, avatar, badge, staff)
 
 
 def _claim_text(claims: dict[str, object], name: str) -> str | None:

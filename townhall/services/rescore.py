@@ -51,6 +51,7 @@ class Rescorer:
                 story=story,
                 text=comment.body,
                 now=now,
+                name=comment.author.name,
                 parent_text=parent.body if parent else None,
                 author_id=comment.author.id,
                 author_key=comment.author.external_id,

@@ -87,7 +87,7 @@ class StoryService:
     def close(self, story_id: int, actor_kind: ActorKind, actor: str, reason: str = "") -> Story:
         with self.storage.write() as tx:
             self._require(tx.stories.get(story_id), story_id)
-            tx.stories.update(story_id, closed=True)
+            tx.stories.update(story_id, closed=True, closed_at=self.clock(), close_reason=reason[:500])
             tx.stories.add_event(story_id, "closed", actor_kind, actor, reason, self.clock())
         return self.get(story_id)
 
@@ -95,7 +95,7 @@ class StoryService:
         """Open again; an automatic closing date is dropped so the story stays open."""
         with self.storage.write() as tx:
             self._require(tx.stories.get(story_id), story_id)
-            tx.stories.update(story_id, closed=False, closes_at=None)
+            tx.stories.update(story_id, closed=False, closes_at=None, closed_at=None, close_reason="")
             tx.stories.add_event(story_id, "reopened", actor_kind, actor, reason, self.clock())
         return self.get(story_id)
 

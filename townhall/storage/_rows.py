@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -35,6 +36,8 @@ def story(row: RowMapping) -> Story:
         version=row["version"],
         comment_count=row["comment_count"],
         created_at=row["created_at"],
+        closed_at=row["closed_at"],
+        close_reason=row["close_reason"] or "",
     )
 
 
@@ -54,13 +57,16 @@ def author(row: RowMapping, prefix: str = "") -> Author:
 
 def comment(row: RowMapping) -> Comment:
     verdict: Any = row["verdict"]
+    by = author(row, prefix="a_")
+    if row["author_name"]:
+        by = replace(by, name=row["author_name"])  # the name it was posted under, not the latest
     return Comment(
         id=row["id"],
         story_id=row["story_id"],
         parent_id=row["parent_id"],
         root_id=row["root_id"],
         depth=row["depth"],
-        author=author(row, prefix="a_"),
+        author=by,
         body=row["body"],
         html=row["html"],
         status=CommentStatus(row["status"]),

@@ -37,8 +37,13 @@ class AuthorRepo:
         email: str | None = None,
         avatar: str | None = None,
         badge: str | None = None,
+        rename: bool = True,
     ) -> Author:
-        """Find the author by (site, kind, external id), refreshing the name shown; create if new."""
+        """Find the author by (site, kind, external id), create if new; ``rename`` refreshes the name.
+
+        Comments keep the name they were posted under (``comments.author_name``); this is the
+        author's current name, for the dashboard's author page.
+        """
         key = (
             authors.c.site_id == site_id,
             authors.c.kind == kind.value,
@@ -60,6 +65,8 @@ class AuthorRepo:
                 )
             )
         else:
+            if not rename:
+                values.pop("name")
             self.c.execute(update(authors).where(authors.c.id == existing).values(**values))
         row = self.c.execute(select(authors).where(*key)).mappings().one()
         return _rows.author(row)

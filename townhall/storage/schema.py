@@ -90,6 +90,8 @@ stories = Table(
     Column("fetched_at", UTCDateTime),
     Column("closed", Boolean, nullable=False, default=False),
     Column("closes_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),  # when an editor closed it (auto-close uses closes_at)
+    Column("close_reason", String(500), nullable=False, default=""),  # shown to readers
     Column("version", Integer, nullable=False, default=1),
     Column("comment_count", Integer, nullable=False, default=0),
     Column("representation", LargeBinary),
@@ -142,6 +144,7 @@ comments = Table(
     Column("root_id", Integer),
     Column("depth", SmallInteger, nullable=False, default=0),
     Column("author_id", Integer, ForeignKey("authors.id", ondelete="CASCADE"), nullable=False),
+    Column("author_name", String(200)),  # the name it was posted under; a later name never rewrites it
     Column("body", Text, nullable=False),
     Column("html", Text, nullable=False),
     Column("status", String(16), nullable=False),
@@ -231,6 +234,7 @@ users = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("last_failed_at", UTCDateTime),
+    Column("totp_secret", String(64)),  # set once the account has enrolled a one-time-code app
     Column("created_at", UTCDateTime, nullable=False),
 )
 
