@@ -131,11 +131,14 @@ def redis(base: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def townhall(args: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run the real CLI in a subprocess; on failure, show what it printed."""
+def townhall(
+    args: list[str], port: int, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[str]:
+    """Run the real CLI in a subprocess; on failure, show what it printed (kept in ``log`` if given)."""
+    output = log.open("w+", encoding="utf-8") if log is not None else subprocess.PIPE
     process = subprocess.Popen(
         [sys.executable, "-m", "townhall", *args],
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
         text=True,
@@ -145,8 +148,8 @@ def townhall(args: list[str], port: int, env: dict[str, str] | None = None) -> I
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"townhall {' '.join(args)} exited with {process.returncode}:\n{output}")
+                printed = process.stdout.read() if process.stdout else log.read_text() if log else ""
+                raise RuntimeError(f"townhall {' '.join(args)} exited with {process.returncode}:\n{printed}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                     break
@@ -160,3 +163,5 @@ def townhall(args: list[str], port: int, env: dict[str, str] | None = None) -> I
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log is not None and not isinstance(output, int):
+            output.close()

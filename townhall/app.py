@@ -10,11 +10,12 @@ from importlib import resources
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -25,7 +26,10 @@ from townhall.config import Settings
 from townhall.dashboard import build_dashboard
 from townhall.live import make_broker
 from townhall.moderation.verdict import Moderator
-from townhall.services import build_services
+from townhall.ops import health
+from townhall.ops.metrics import Metrics
+from townhall.ops.requests import ObservedRequests
+from townhall.services import Services, build_services
 from townhall.services.clock import Clock, utcnow
 from townhall.storage import Storage
 
@@ -72,6 +76,14 @@ def _widget_file(name: str, media_type: str) -> Route:
     return Route(f"/{name}", serve)
 
 
+def _queue_sizes(services: Services) -> dict[str, int]:
+    try:
+        counts = services.queue.counts()
+    except SQLAlchemyError:
+        return {}  # /readyz says what is wrong; the other metrics are still worth scraping
+    return {name: counts[name] for name in ("held", "pending", "reported")}
+
+
 def create_app(
     config: Settings,
     *,
@@ -84,20 +96,21 @@ def create_app(
     storage.check_migrations()
     if moderator is None:
         moderator = load_moderator(config, storage)
+    metrics = Metrics(queue_counts=lambda: _queue_sizes(services)) if config.metrics_enabled else None
+    if metrics is not None and moderator is not None:
+        moderator = metrics.timed(moderator)
     services = build_services(config, storage, resolve_secret(config), moderator=moderator, clock=clock)
     for declared in config.sites:
         services.sites.ensure(declared.id, declared.name, list(declared.origins))
     broker = make_broker(config.redis_url)
-    state = ApiState(services, writes=RateLimit(config.write_rate_limit), broker=broker)
+    state = ApiState(services, writes=RateLimit(config.write_rate_limit), broker=broker, metrics=metrics)
     # A change made here drops the cached story at once; one made elsewhere, when the broker hears of it.
     storage.on_change(state.threads.forget)
     storage.on_change(broker.publish)
     broker.observers.append(lambda story_id: state.threads.forget([story_id]))
 
-    async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"ok": True})
-
-    routes: list[BaseRoute] = [Route("/healthz", health), Mount("/api/v1", app=build_api(state))]
+    routes: list[BaseRoute] = [*health.routes(storage, config.redis_url, metrics)]
+    routes.append(Mount("/api/v1", app=build_api(state)))
     routes.append(Mount("/admin", app=build_dashboard(services)))
     routes += [_widget_file(name, media_type) for name, media_type in WIDGET_FILES.items()]
     routes += extra_routes or []
@@ -110,7 +123,8 @@ def create_app(
         storage.close()
 
     middleware = [
-        # Outermost: every layer below sees the reader's address, not the proxy's.
+        Middleware(ObservedRequests, metrics=metrics),
+        # Every layer below sees the reader's address, not the proxy's.
         Middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies)),
         Middleware(ThreadFastPath, state=state, path="/api/v1/threads"),
         Middleware(GZipMiddleware, minimum_size=2048),

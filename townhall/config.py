@@ -69,6 +69,12 @@ class Settings(BaseModel):
         description="redis://host:port/0 to relay live updates between server processes; empty = one process",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error")
+    log_format: str = Field(
+        "text", description="Server logs: text, or json (one object a line); each line has its request id"
+    )
+    metrics_enabled: bool = Field(
+        True, description="Serve Prometheus metrics at /metrics (keep it away from the public at the proxy)"
+    )
     fetch_articles: bool = Field(
         True, description="Fetch a story's page from its allowed origin to read the article"
     )
@@ -139,6 +145,13 @@ class Settings(BaseModel):
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or network like 10.0.0.0/8") from None
         return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value.lower() not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return value.lower()
 
     @field_validator("database_url")
     @classmethod

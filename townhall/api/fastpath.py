@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from townhall.api.state import ApiState
 from townhall.api.threads import page_key, page_response
+from townhall.ops.requests import ROUTE_KEY
 from townhall.types import SortOrder
 
 _SORTS = {sort.value for sort in SortOrder}
@@ -31,6 +32,9 @@ class ThreadFastPath:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == self.path:
             response = self._hit(scope)
             if response is not None:
+                scope[ROUTE_KEY] = self.path  # counted in the metrics like a routed read
+                if self.state.metrics is not None:
+                    self.state.metrics.cache_result(hit=True)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

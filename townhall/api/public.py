@@ -17,6 +17,7 @@ from townhall.api.state import ApiState, api_state, check_origin, client_ip, rea
 from townhall.api.threads import page_key, page_response
 from townhall.errors import NotFound
 from townhall.models import Comment, Site
+from townhall.services.holds import causes
 from townhall.services.identity import from_sso, guest, keyed_hash, network_key
 from townhall.types import SortOrder
 
@@ -39,6 +40,11 @@ def _check_comment_origin(request: Request, state: ApiState, comment_id: int) ->
 
 def _site_of(state: ApiState, comment: Comment) -> Site:
     return state.site(state.services.stories.get(comment.story_id).site_id)
+
+
+def _count_decision(state: ApiState, site: Site, comment: Comment) -> None:
+    if state.metrics is not None:
+        state.metrics.comment(comment.status.value, causes(comment.verdict, site.settings))
 
 
 def _edit_window(state: ApiState, comment: Comment) -> int:
@@ -68,7 +74,9 @@ def read_thread(
             shape.thread(services.comments.thread(story, sort, cursor, limit), now, sort.value)
         )
 
-    page = state.threads.render(page_key(entry, now, sort.value, cursor, limit), build)
+    page, hit = state.threads.render(page_key(entry, now, sort.value, cursor, limit), build)
+    if state.metrics is not None:
+        state.metrics.cache_result(hit)
     return page_response(page, request.headers)
 
 
@@ -108,6 +116,7 @@ def post_comment(request: Request, state: State, data: NewComment) -> shape.Fast
         network_key=network_key(services.secret, ip),
         reader_key=keyed_hash(services.secret, f"reader:{reader}")[:40] if reader else None,
     )
+    _count_decision(state, the_site, posted.comment)
     body = {
         "comment": shape.own(posted.comment, the_site.settings.edit_window_minutes),
         "edit_token": posted.edit_token,
@@ -133,6 +142,7 @@ def edit_comment(
     _check_comment_origin(request, state, comment_id)
     state.writes.check(client_ip(request))
     posted = state.services.comments.edit(comment_id, edit_token, data.body)
+    _count_decision(state, _site_of(state, posted.comment), posted.comment)
     return {
         "comment": shape.own(posted.comment, _edit_window(state, posted.comment)),
         "status": posted.comment.status.value,

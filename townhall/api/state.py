@@ -12,6 +12,7 @@ from townhall.api.threads import ThreadCache
 from townhall.errors import Forbidden, Invalid
 from townhall.live import MemoryBroker
 from townhall.models import Site
+from townhall.ops.metrics import Metrics
 from townhall.services import Services
 from townhall.services.identity import keyed_hash
 
@@ -24,6 +25,7 @@ class ApiState:
     threads: ThreadCache = field(default_factory=ThreadCache)
     writes: RateLimit = field(default_factory=RateLimit)
     broker: MemoryBroker = field(default_factory=MemoryBroker)
+    metrics: Metrics | None = None
     _sites: dict[str, tuple[float, Site]] = field(default_factory=dict)
 
     def site(self, site_id: str) -> Site:

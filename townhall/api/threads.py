@@ -82,10 +82,11 @@ class ThreadCache:
                 self._pages.move_to_end(key)
             return page
 
-    def render(self, key: PageKey, build: Callable[[], bytes]) -> CachedPage:
+    def render(self, key: PageKey, build: Callable[[], bytes]) -> tuple[CachedPage, bool]:
+        """The page for ``key``, and whether it came from the cache (True) or was built now."""
         page = self.page(key)
         if page is not None:
-            return page
+            return page, True
         body = build()
         page = CachedPage(
             body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', gzip.compress(body, 6)
@@ -94,7 +95,7 @@ class ThreadCache:
             self._pages[key] = page
             if len(self._pages) > self.size:
                 self._pages.popitem(last=False)
-        return page
+        return page, False
 
 
 def page_key(entry: StoryEntry, now: datetime, sort: str, cursor: str | None, limit: int | None) -> PageKey:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import click
 import uvicorn
@@ -11,6 +15,8 @@ from starlette.applications import Starlette
 
 from townhall.cli import Context, pass_context
 from townhall.config import describe, markdown_table
+from townhall.ops.logs import log_config
+from townhall.ops.metrics import MULTIPROCESS_ENV
 
 SERVE_ENV = "_TOWNHALL_SERVE"  # hands the CLI's settings to worker processes
 
@@ -45,7 +51,10 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     click.echo(
         f"Townhall on http://{settings.host}:{settings.port} ({settings.database_url.split('://')[0]})"
     )
+    logging_config = log_config(settings.log_level, settings.log_format)
     if app is None:
+        if settings.metrics_enabled:
+            share_metrics_directory()
         overrides = {**ctx.overrides, "host": host, "port": port, "workers": workers}
         config_path = str(ctx.config_path) if ctx.config_path else None
         os.environ[SERVE_ENV] = json.dumps({"config": config_path, "overrides": overrides})
@@ -57,12 +66,36 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             workers=settings.workers,
             log_level=settings.log_level,
             proxy_headers=False,  # the app applies `trusted_proxies` itself
+            log_config=logging_config,
         )
         return
     # proxy_headers=False: uvicorn would otherwise believe 127.0.0.1; the app applies `trusted_proxies`.
     uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level=settings.log_level, proxy_headers=False
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        proxy_headers=False,
+        log_config=logging_config,
     )
+
+
+def share_metrics_directory() -> None:
+    """Before the workers start: an empty directory where each writes its metrics (multiprocess mode).
+
+    An operator may choose it (``PROMETHEUS_MULTIPROC_DIR``, e.g. systemd's RuntimeDirectory); its
+    old files are removed, since figures from a previous run would be added to this one's.
+    """
+    chosen = os.environ.get(MULTIPROCESS_ENV)
+    if chosen:
+        directory = Path(chosen)
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in directory.glob("*.db"):
+            old.unlink()
+        return
+    made = tempfile.mkdtemp(prefix="townhall-metrics-")
+    atexit.register(shutil.rmtree, made, ignore_errors=True)
+    os.environ[MULTIPROCESS_ENV] = made
 
 
 @click.command()

@@ -113,9 +113,12 @@ class Storage:
         """The schema revision the database is at (None for a database never migrated)."""
         return migrate.current_revision(self.engine)
 
+    def revisions(self) -> tuple[str | None, str]:
+        """The schema revision the database is at, and the one this code needs (asks the database)."""
+        return migrate.current_revision(self.engine), migrate.head_revision()
+
     def check_migrations(self) -> None:
-        current = migrate.current_revision(self.engine)
-        head = migrate.head_revision()
+        current, head = self.revisions()
         if current != head:
             raise MigrationsPending(
                 f"database schema is at {current or 'nothing'}, this Townhall needs {head}: "

@@ -1,0 +1,75 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database, Redis, migrations)."""
+
+from __future__ import annotations
+
+import redis
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from townhall.ops.metrics import Metrics
+from townhall.storage import Storage
+
+REDIS_TIMEOUT = 2.0
+
+
+def _database(storage: Storage) -> tuple[str, str]:
+    """("database" | "migrations", problem) or ("", "") when the schema is current."""
+    try:
+        current, head = storage.revisions()
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        return "database", f"the database does not answer: {type(cause).__name__}"
+    if current != head:
+        return "migrations", f"schema is at {current or 'nothing'}, needs {head}: run `townhall migrate`"
+    return "", ""
+
+
+def _redis(url: str) -> str:
+    client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        return f"Redis does not answer: {type(exc).__name__}"
+    finally:
+        client.close()
+    return ""
+
+
+def readiness(storage: Storage, redis_url: str) -> dict[str, str]:
+    """Each check's result: "ok" or what is wrong."""
+    checks = {"database": "ok", "migrations": "ok"}
+    failed, problem = _database(storage)
+    if failed == "database":
+        checks = {"database": problem, "migrations": "unknown: the database does not answer"}
+    elif failed:
+        checks["migrations"] = problem
+    if redis_url:
+        checks["redis"] = _redis(redis_url) or "ok"
+    return checks
+
+
+def routes(storage: Storage, redis_url: str, metrics: Metrics | None) -> list[Route]:
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    async def readyz(_request: Request) -> JSONResponse:
+        checks = await run_in_threadpool(readiness, storage, redis_url)
+        problems = {name: result for name, result in checks.items() if result != "ok"}
+        if not problems:
+            return JSONResponse({"ok": True, "checks": checks})
+        message = "not ready: " + "; ".join(problems.values())
+        body = {"error": {"code": "not_ready", "message": message, "fields": problems}}
+        return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+
+    found: list[Route] = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    if metrics is not None:
+
+        async def scrape(_request: Request) -> Response:
+            body, media_type = await run_in_threadpool(metrics.exposition)
+            return Response(body, media_type=media_type)
+
+        found.append(Route("/metrics", scrape))
+    return found
