@@ -26,6 +26,7 @@ from townhall.storage.comments import CommentRepo
 from townhall.storage.dump import DumpRepo
 from townhall.storage.engine import WRITE_OPTION, make_engine
 from townhall.storage.feedback import FeedbackRepo
+from townhall.storage.imports import ImportRepo
 from townhall.storage.queue import QueueRepo
 from townhall.storage.sites import SiteRepo
 from townhall.storage.stats import StatsRepo
@@ -54,6 +55,7 @@ class Repos:
         self.queue = QueueRepo(connection)
         self.stats = StatsRepo(connection)
         self.dump = DumpRepo(connection)
+        self.imports = ImportRepo(connection, self.touched)
 
 
 class Storage:
