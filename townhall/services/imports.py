@@ -152,6 +152,7 @@ class _Run:
             "root_id": parent[1] if parent else None,
             "depth": parent[2] + 1 if parent else 0,
             "author_id": self._author(comment.author, comment.created_at),
+            "author_name": plain(comment.author.name)[:200] or "Anonymous",
             "body": body,
             "html": html,
             "status": comment.status.value,
