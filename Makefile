@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := postgresql redis-server chromium nginx-light wrk
+DEBIAN_PACKAGES := postgresql redis-server chromium nginx-light wrk openssl
 
 .DEFAULT_GOAL := help
 
