@@ -49,7 +49,7 @@ def post_latencies(texts: list[str], with_models: bool, workdir: Path) -> list[f
     config = load(
         overrides={"database_url": storage.url, "fetch_articles": False, "moderation_enabled": with_models}
     )
-    moderator = Pipeline(storage, Models.load()) if with_models else None
+    moderator = Pipeline(Models.load()) if with_models else None
     services = build_services(config, storage, "bench", moderator=moderator)
     site = services.sites.add("bench", "Bench", [ORIGIN])
     article = load_demo()[0][0]

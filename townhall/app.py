@@ -58,13 +58,13 @@ def resolve_secret(config: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def load_moderator(config: Settings, storage: Storage) -> Moderator | None:
+def load_moderator(config: Settings) -> Moderator | None:
     """The local models, loaded once; None (publish everything) when moderation is switched off."""
     if not config.moderation_enabled:
         return None
     from townhall.moderation import build_moderator  # noqa: PLC0415 - models load only when enabled
 
-    return build_moderator(storage)
+    return build_moderator()
 
 
 def _widget_file(name: str, media_type: str) -> Route:
@@ -95,7 +95,7 @@ def create_app(
     storage = storage or Storage(config.database_url)
     storage.check_migrations()
     if moderator is None:
-        moderator = load_moderator(config, storage)
+        moderator = load_moderator(config)
     metrics = Metrics(queue_counts=lambda: _queue_sizes(services)) if config.metrics_enabled else None
     if metrics is not None and moderator is not None:
         moderator = metrics.timed(moderator)

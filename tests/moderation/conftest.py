@@ -1,4 +1,4 @@
-"""The real models, loaded once, and services that moderate with them."""
+"""The real models (loaded once per session) and a comment service that moderates with them."""
 
 from __future__ import annotations
 
@@ -18,4 +18,4 @@ def models() -> Models:
 
 @pytest.fixture
 def moderated(storage: Storage, config: Settings, clock: FakeClock, models: Models) -> Services:
-    return build_services(config, storage, "secret", moderator=Pipeline(storage, models), clock=clock)
+    return build_services(config, storage, "secret", moderator=Pipeline(models), clock=clock)

@@ -65,7 +65,7 @@ def test_score_writes_one_verdict_per_good_line_and_names_bad_lines(tmp_path: Pa
     assert verdicts["d"]["signals"]["words"]["evidence"]["matches"][0]["word"] == "liars"
     assert verdicts["d"]["signals"]["toxicity"]["score"] > verdicts["a"]["signals"]["toxicity"]["score"]
     assert verdicts["5"]["signals"]["spam"]["score"] >= 0.5
-    assert set(verdicts["a"]["signals"]) == {"toxicity", "off_topic", "spam", "words"}
+    assert set(verdicts["a"]["signals"]) == {"toxicity", "off_topic", "spam", "words", "trust"}
     assert "line 2: not valid JSON" in result.stderr
     assert "line 3: 'text' must not be empty" in result.stderr
     assert "line 4: 'article' must be an object" in result.stderr

@@ -62,12 +62,11 @@ def test_recent_rejection_holds_through_the_trust_signal() -> None:
 def test_without_models_a_pre_moderated_site_still_holds() -> None:
     from datetime import UTC, datetime
 
-    from townhall.models import Site, Story
     from townhall.moderation.policy import WithoutModels
-    from townhall.moderation.verdict import ModerationRequest
+    from townhall.moderation.verdict import ModerationRequest, SiteContext, StoryText
 
     now = datetime(2026, 11, 20, tzinfo=UTC)
-    story = Story(1, "s", "https://a.example/x", "T", "", None, "", False, None, 1, 0, now)
+    story = StoryText("1", "T")
     for mode, expected in ((ModerationMode.PRE, Decision.HOLD), (ModerationMode.POST, Decision.PUBLISH)):
-        site = Site("s", "S", ("https://a.example",), SiteSettings(moderation_mode=mode), None, now)
+        site = SiteContext("s", SiteSettings(moderation_mode=mode), ("https://a.example",))
         assert WithoutModels().assess(ModerationRequest(site, story, "Hello", now)).decision is expected

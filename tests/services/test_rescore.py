@@ -44,7 +44,7 @@ def test_rescore_stores_fresh_verdicts_and_moves_nothing_without_apply(
     result = rescorer.rescore(first)
     assert result.before is result.after is CommentStatus.PUBLISHED
     assert services.comments.get(first).verdict["reasons"] == ["new model says hold"]  # type: ignore[index]
-    assert moderator.seen[0].comment_id == first  # reassessed as an edit of itself
+    assert moderator.seen[0].comment_id == str(first)  # reassessed as an edit of itself
 
 
 def test_rescore_with_apply_moves_comments_but_not_those_a_moderator_decided(

@@ -58,26 +58,50 @@ def _word_file(path: Path | None) -> tuple[str, ...]:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Suspect words, one a line",
 )
+@click.option(
+    "--site",
+    "site_id",
+    help="Decide with this stored site's settings (mode, thresholds, word lists, calibration) "
+    "instead of the defaults and the options above",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar")
+@pass_context
 def score(
+    ctx: Context,
     input_file: IO[str],
     output_file: IO[str],
     mode: str,
     banned: Path | None,
     suspect: Path | None,
+    site_id: str | None,
     quiet: bool,
 ) -> None:
-    """Score JSONL comments: one verdict line per input line; bad lines are reported on stderr."""
+    """Score JSONL comments: one verdict line per input line; bad lines are reported on stderr.
+
+    The file is scored as the server scores one site: its distinct articles are the site's
+    stories, each line's parent and thread are taken as given."""
     from townhall.models import SiteSettings  # noqa: PLC0415 - models load only for this command
     from townhall.moderation.batch import BatchScorer  # noqa: PLC0415
-    from townhall.moderation.pipeline import Models  # noqa: PLC0415
+    from townhall.moderation.pipeline import Models, Pipeline  # noqa: PLC0415
 
-    settings = SiteSettings(
-        moderation_mode=ModerationMode(mode),
-        banned_words=_word_file(banned),
-        suspect_words=_word_file(suspect),
-    )
-    scorer = BatchScorer(Models.load(threads=2), settings)
+    if site_id is not None:
+        services = ctx.services()
+        site = services.sites.get(site_id)
+        context = services.contexts.site(site)
+        scorer = BatchScorer(
+            Pipeline(Models.load(threads=2)),
+            site.settings,
+            site.id,
+            site.origins,
+            calibration=dict(context.calibration) if context.calibration else None,
+        )
+    else:
+        settings = SiteSettings(
+            moderation_mode=ModerationMode(mode),
+            banned_words=_word_file(banned),
+            suspect_words=_word_file(suspect),
+        )
+        scorer = BatchScorer(Pipeline(Models.load(threads=2)), settings)
     bad = 0
     progress = tqdm(desc="scoring", unit=" comments", file=sys.stderr, disable=quiet)
     for number, output, error in scorer.run(input_file):
@@ -109,7 +133,7 @@ def rescore(ctx: Context, site_id: str | None, story_id: int | None, status: str
 
     settings = ctx.settings()
     storage = ctx.storage(settings)
-    rescorer = Rescorer(storage, build_moderator(storage))
+    rescorer = Rescorer(storage, build_moderator())
     targets = rescorer.targets(site_id, story_id, CommentStatus(status) if status else None)
     moved = 0
     for comment_id in tqdm(targets, desc="rescoring", unit=" comments", file=sys.stderr):

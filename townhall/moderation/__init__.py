@@ -1,14 +1,13 @@
 """Article-aware moderation: independent signals, one policy.
 
-``build_moderator(storage)`` loads the shipped models once (offline) and returns the pipeline
-the comment service calls for every new or edited comment.
+``build_moderator()`` loads the shipped models once (offline) and returns the pipeline the
+comment service calls for every new or edited comment. Moderation reads no storage: the services
+hand it each comment's context (``verdict.ModerationRequest``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from townhall.storage import Storage
 
 if TYPE_CHECKING:
     from townhall.moderation.pipeline import Pipeline
@@ -16,8 +15,8 @@ if TYPE_CHECKING:
 __all__ = ["build_moderator"]
 
 
-def build_moderator(storage: Storage, threads: int = 1) -> Pipeline:
+def build_moderator(threads: int = 1) -> Pipeline:
     # Imported here so that the CLI and a server with moderation off never load the models.
     from townhall.moderation.pipeline import Models, Pipeline  # noqa: PLC0415
 
-    return Pipeline(storage, Models.load(threads=threads))
+    return Pipeline(Models.load(threads=threads))

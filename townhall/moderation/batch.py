@@ -1,26 +1,34 @@
 """Batch scoring of JSONL comments (`townhall moderate score`), for evaluations and imports.
 
 Each input line: {"id", "text", "article": {"title", "text"}, "parent", "thread", "author"} and,
-optionally, "created_at" (ISO 8601). Lines are independent, except that the spam signal treats
-file order as arrival order (near-duplicates; flooding only when lines carry created_at).
+optionally, "created_at" (ISO 8601) and "name" (the display name shown beside the comment).
+
+The file is scored as the server would score it on one site: the distinct articles in the file
+are the site's stories (the background the off-topic signal compares each comment against, with
+the last few comments of each as their latest comments), each line's parent and thread are
+taken as given, and the same pipeline, policy and thresholds decide. The spam signal treats file
+order as arrival order (near-duplicates; flooding only when lines carry created_at).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from townhall.models import SiteSettings
-from townhall.moderation import policy
-from townhall.moderation.pipeline import Models, text_key
-from townhall.moderation.signal import Article, CommentInput, SignalResult
-from townhall.moderation.signals.off_topic import ArticleRepr, represent_article
+from townhall.moderation.pipeline import Pipeline, text_key
+from townhall.moderation.signal import Article, CommentInput
 from townhall.moderation.signals.spam import SpamMemory
-from townhall.moderation.signals.wordlists import WordListSignal
+from townhall.moderation.verdict import (
+    BACKGROUND_COMMENTS,
+    BACKGROUND_STORIES,
+    ModerationRequest,
+    SiteContext,
+    StoryText,
+)
 
 CHUNK = 256  # lines scored together: the encoder sorts them by length, so bigger chunks pad less
 
@@ -34,6 +42,7 @@ class Parsed:
     id: str
     comment: CommentInput
     created_at: datetime | None
+    name: str | None = None  # the display name shown beside the comment (scored like the server does)
 
 
 def _string(data: dict[str, Any], key: str, required: bool = True) -> str | None:
@@ -80,88 +89,109 @@ def parse(line: str) -> Parsed:
         thread=tuple(thread),
         author=_string(data, "author", required=False),
     )
-    return Parsed(str(raw_id), comment, created_at)
+    return Parsed(str(raw_id), comment, created_at, _string(data, "name", required=False))
 
 
 class BatchScorer:
-    """Scores parsed lines with the same signals and policy as the server."""
+    """Scores a file of comments through the server's pipeline, as one site's comments."""
 
-    def __init__(self, models: Models, settings: SiteSettings | None = None):
-        self.models = models
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        settings: SiteSettings | None = None,
+        site_id: str = "batch",
+        origins: tuple[str, ...] = (),
+        calibration: dict[str, Any] | None = None,
+    ):
+        self.pipeline = pipeline
         self.settings = settings or SiteSettings()
-        self.words = WordListSignal(list(self.settings.banned_words), list(self.settings.suspect_words))
-        self.memory = SpamMemory()
-        self._articles: dict[str, ArticleRepr] = {}
+        self.site_id = site_id
+        self.origins = origins
+        self.calibration = calibration
         self._started = datetime.now(UTC)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="townhall-embed")
 
-    def _article(self, article: Article) -> ArticleRepr:
-        key = text_key(article.title, article.text)
-        if key not in self._articles:
-            if len(self._articles) > 4096:
-                self._articles.clear()
-            self._articles[key] = represent_article(self.models.embedder, article.title, article.text)
-        return self._articles[key]
+    def site(self, items: list[Parsed]) -> SiteContext:
+        """The site the file stands for: its distinct articles, each with its last comments."""
+        stories: dict[str, tuple[Article, list[str]]] = {}
+        for item in items:
+            article = item.comment.article
+            key = text_key(article.title, article.text)
+            if key not in stories and len(stories) < BACKGROUND_STORIES:
+                stories[key] = (article, [])
+            if key in stories:
+                stories[key][1].append(item.comment.text)
+        samples = tuple(
+            StoryText(key, article.title, article.text, tuple(texts[-BACKGROUND_COMMENTS:]))
+            for key, (article, texts) in stories.items()
+        )
+        return SiteContext(
+            id=self.site_id,
+            settings=self.settings,
+            origins=self.origins,
+            stories=samples,
+            recent=SpamMemory(),
+            calibration=self.calibration,
+        )
 
-    def score(self, items: list[Parsed]) -> list[dict[str, Any]]:
-        comments = [item.comment for item in items]
-        articles = [self._article(c.article) for c in comments]
-        # The encoder releases the GIL: the cheap signals run beside it instead of after it.
-        pending = self._pool.submit(self.models.off_topic.assess_many, comments, articles)
-        toxicity = self.models.toxicity.score_many(comments)
-        words = [self.words.check(c.text) for c in comments]
-        off_topic = pending.result()
-        results = []
-        for item, tox, off, matched in zip(items, toxicity, off_topic, words, strict=True):
-            spam = self.models.spam.assess(
-                item.comment,
-                now=item.created_at or self._started,
-                # Flooding needs real arrival times; without them only near-duplicates count.
-                author_key=item.comment.author if item.created_at else "",
-                story_key=text_key(item.comment.article.title, item.comment.article.text),
-                memory=self.memory,
-                comment_id=item.id,
-            )
-            signals: dict[str, SignalResult] = {
-                "toxicity": tox,
-                "off_topic": off,
-                "spam": spam,
-                "words": matched,
+    def request(self, site: SiteContext, item: Parsed) -> ModerationRequest:
+        comment = item.comment
+        article = comment.article
+        return ModerationRequest(
+            site=site,
+            story=StoryText(text_key(article.title, article.text), article.title, article.text),
+            text=comment.text,
+            now=item.created_at or self._started,
+            name=item.name,
+            parent_text=comment.parent,
+            thread=comment.thread,
+            # Flooding needs real arrival times; without them only near-duplicates count.
+            author_key=comment.author if item.created_at else None,
+            comment_id=item.id,
+        )
+
+    def score(self, site: SiteContext, items: list[Parsed]) -> list[dict[str, Any]]:
+        verdicts = self.pipeline.assess_many([self.request(site, item) for item in items])
+        return [
+            {
+                "id": item.id,
+                "decision": verdict.decision.value,
+                "reasons": list(verdict.reasons),
+                "signals": verdict.signals,
             }
-            verdict = policy.decide(signals, self.settings)
-            results.append(
-                {
-                    "id": item.id,
-                    "decision": verdict.decision.value,
-                    "reasons": list(verdict.reasons),
-                    "signals": {name: result.to_dict() for name, result in signals.items()},
-                }
-            )
-        return results
+            for item, verdict in zip(items, verdicts, strict=True)
+        ]
 
     def run(self, lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-        """Yield (line number, output or None, error or None) in input order."""
-        pending: list[tuple[int, Parsed]] = []
+        """Yield (line number, output or None, error or None) in input order.
+
+        The whole file is read first: its articles make the site's background."""
+        parsed: list[tuple[int, Parsed | None, str | None]] = []
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                pending.append((number, parse(line)))
+                parsed.append((number, parse(line), None))
             except BadLine as exc:
-                yield from self._flush(pending)
+                parsed.append((number, None, str(exc)))
+        site = self.site([item for _n, item, _e in parsed if item is not None])
+        pending: list[tuple[int, Parsed]] = []
+        for number, item, error in parsed:
+            if item is None:
+                yield from self._flush(site, pending)
                 pending = []
-                yield number, None, str(exc)
+                yield number, None, error
                 continue
+            pending.append((number, item))
             if len(pending) >= CHUNK:
-                yield from self._flush(pending)
+                yield from self._flush(site, pending)
                 pending = []
-        yield from self._flush(pending)
+        yield from self._flush(site, pending)
 
     def _flush(
-        self, pending: list[tuple[int, Parsed]]
+        self, site: SiteContext, pending: list[tuple[int, Parsed]]
     ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
         if not pending:
             return
-        outputs = self.score([parsed for _n, parsed in pending])
+        outputs = self.score(site, [parsed for _n, parsed in pending])
         for (number, _parsed), output in zip(pending, outputs, strict=True):
             yield number, output, None

@@ -1,33 +1,47 @@
-"""The moderation pipeline: gather context, run every signal, let the policy decide.
+"""The moderation pipeline: run every signal on a comment in its context, let the policy decide.
 
-One ``Pipeline`` serves the whole process. Models are loaded once (``Models.load``); an
-article's representation is computed once per story text and stored with the story.
+One ``Pipeline`` serves the whole process, every site, and both doors: the comment service
+(one comment at a time) and ``townhall moderate score`` (chunks of a file). It reads no storage:
+the request carries the thread, the author's history and the site's stories, and the site
+context says where representations and recent comments are kept. Models load once
+(``Models.load``); an article's representation is computed once per story text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 
-from townhall.models import Site, Story
+from townhall.models import SiteSettings
 from townhall.moderation import names, policy
 from townhall.moderation.embedder import Embedder
 from townhall.moderation.signal import Article, CommentInput, SignalResult
 from townhall.moderation.signals import trust
-from townhall.moderation.signals.off_topic import ArticleRepr, OffTopicSignal, represent_article
-from townhall.moderation.signals.spam import SpamMemory, SpamSignal
+from townhall.moderation.signals.off_topic import (
+    ArticleRepr,
+    Background,
+    OffTopicSignal,
+    represent_article,
+)
+from townhall.moderation.signals.spam import SpamSignal
 from townhall.moderation.signals.toxicity import ToxicitySignal
 from townhall.moderation.signals.wordlists import WordListSignal
-from townhall.moderation.verdict import ModerationRequest, Verdict
-from townhall.storage import Storage
+from townhall.moderation.verdict import (
+    BACKGROUND_COMMENTS,
+    BACKGROUND_STORIES,
+    THREAD_CONTEXT,
+    ModerationRequest,
+    Representations,
+    SiteContext,
+    StoryText,
+    Verdict,
+)
 
-THREAD_CONTEXT = 20  # earlier published comments the off-topic signal sees
-BACKGROUND_STORIES = 40  # the site's recent stories the off-topic signal is calibrated against
-BACKGROUND_REFRESH = 300.0  # seconds
+MIN_BACKGROUND = 3  # fewer stories than this: too few to calibrate against, the shipped set is used
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,11 @@ def text_key(title: str, text: str) -> str:
     return hashlib.blake2b(f"{title}\n{text}".encode(), digest_size=16).hexdigest()
 
 
+def representation_tag(story: StoryText) -> str:
+    """Names the text and the representation's version (embedder included) a stored one was made from."""
+    return text_key(ArticleRepr.VERSION, story.title + "\n" + story.text)
+
+
 class WordLists:
     """Compiled word lists per (banned, suspect) pair, so a site's lists compile once."""
 
@@ -57,8 +76,8 @@ class WordLists:
         self._size = size
         self._lock = threading.Lock()
 
-    def for_site(self, site: Site) -> WordListSignal:
-        key = (site.settings.banned_words, site.settings.suspect_words)
+    def for_settings(self, settings: SiteSettings) -> WordListSignal:
+        key = (settings.banned_words, settings.suspect_words)
         with self._lock:
             signal = self._compiled.get(key)
             if signal is None:
@@ -70,94 +89,137 @@ class WordLists:
 
 
 class Pipeline:
-    """Assesses one comment in the context of its story, parent, thread and author."""
+    """Assesses comments in the context of their story, parent, thread, author and site."""
 
-    def __init__(self, storage: Storage, models: Models):
-        self.storage = storage
+    def __init__(self, models: Models, article_cache: int = 4096):
         self.models = models
         self.words = WordLists()
-        self._articles: OrderedDict[int, tuple[str, ArticleRepr]] = OrderedDict()
-        self._memories: dict[str, SpamMemory] = {}
+        self._articles: OrderedDict[tuple[str, str], ArticleRepr] = OrderedDict()
+        self._article_cache = article_cache
+        # site id -> (the stories tuple it was built from, their signature, the background)
+        self._backgrounds: dict[str, tuple[tuple[StoryText, ...], tuple[object, ...], Background | None]] = {}
         self._lock = threading.Lock()
-        self._background_at = float("-inf")
+        self._pool: ThreadPoolExecutor | None = None
 
     def assess(self, request: ModerationRequest) -> Verdict:
-        site, story = request.site, request.story
-        self._refresh_background()
-        since = request.now - timedelta(days=trust.RECENT_DAYS)
-        with self.storage.read() as tx:
-            thread = tx.comments.thread_texts(story.id, request.comment_id, THREAD_CONTEXT)
-            history = tx.authors.history(request.author_id, since) if request.author_id else None
-        comment = CommentInput(
-            text=request.text,
-            article=Article(story.title, story.text),
-            parent=request.parent_text,
-            thread=tuple(thread),
-            author=request.author_key,
-        )
-        signals = {
-            "toxicity": self.models.toxicity.score(comment),
-            "off_topic": self.models.off_topic.assess(comment, self.article(story)),
-            "spam": self._spam(comment, request),
-            "words": self.words.for_site(site).check(request.text),
-        }
-        if request.name:
-            signals["name"] = names.assess(request.name, self.words.for_site(site), self.models.toxicity)
-        signals["trust"], reader = trust.assess(history, site.settings.trusted_after_approved)
-        return policy.decide(signals, site.settings, reader)
+        return self.assess_many([request])[0]
 
-    def article(self, story: Story) -> ArticleRepr:
-        """The story's representation: from memory, else from storage, else computed and stored."""
-        # The stored tag covers the article text and the representation's version (embedder included).
-        key = text_key(ArticleRepr.VERSION, story.title + "\n" + story.text)
+    def assess_many(self, requests: Sequence[ModerationRequest]) -> list[Verdict]:
+        """Comments of one site, in arrival order (the spam signal remembers each in turn)."""
+        if not requests:
+            return []
+        site = requests[0].site
+        if any(r.site is not site for r in requests):
+            raise ValueError("assess_many takes the comments of one site context")
+        background = self.background(site)
+        comments = [
+            CommentInput(
+                text=r.text,
+                article=Article(r.story.title, r.story.text),
+                parent=r.parent_text,
+                thread=r.thread[-THREAD_CONTEXT:],
+                author=r.author_key,
+            )
+            for r in requests
+        ]
+        articles = [self.article(r.story, site.representations) for r in requests]
+        off_topic_args = (comments, articles)
+        if len(requests) > 1:
+            # The encoder releases the GIL: the cheap signals run beside it instead of after it.
+            pending = self._embed_pool().submit(
+                self.models.off_topic.assess_many, *off_topic_args, background=background
+            )
+            toxicity = self.models.toxicity.score_many(comments)
+            off_topic = pending.result()
+        else:
+            toxicity = self.models.toxicity.score_many(comments)
+            off_topic = self.models.off_topic.assess_many(*off_topic_args, background=background)
+        words = self.words.for_settings(site.settings)
+        verdicts = []
+        for request, comment, tox, off in zip(requests, comments, toxicity, off_topic, strict=True):
+            signals: dict[str, SignalResult] = {
+                "toxicity": tox,
+                "off_topic": off,
+                "spam": self._spam(comment, request),
+                "words": words.check(request.text),
+            }
+            if request.name:
+                signals["name"] = names.assess(request.name, words, self.models.toxicity)
+            signals["trust"], reader = trust.assess(request.history, site.settings.trusted_after_approved)
+            verdicts.append(policy.decide(signals, site.settings, reader))
+        return verdicts
+
+    def article(self, story: StoryText, store: Representations | None = None) -> ArticleRepr:
+        """The story's representation: from memory, else from ``store``, else computed (and stored)."""
+        tag = representation_tag(story)
         with self._lock:
-            cached = self._articles.get(story.id)
-        if cached and cached[0] == key:
-            return cached[1]
-        with self.storage.read() as tx:
-            data, version = tx.stories.representation(story.id)
-        if data is not None and version == key:
+            cached = self._articles.get((story.key, tag))
+        if cached is not None:
+            return cached
+        data = store.load(story.key, tag) if store is not None else None
+        if data is not None:
             representation = ArticleRepr.from_bytes(data)
         else:
-            representation = represent_article(
-                self.models.embedder, story.title, story.text, key=str(story.id)
-            )
-            with self.storage.write() as tx:
-                tx.stories.set_representation(story.id, representation.to_bytes(), key)
+            representation = represent_article(self.models.embedder, story.title, story.text, key=story.key)
+            if store is not None:
+                store.store(story.key, tag, representation.to_bytes())
         with self._lock:
-            self._articles[story.id] = (key, representation)
-            if len(self._articles) > 512:
+            self._articles[(story.key, tag)] = representation
+            while len(self._articles) > self._article_cache:
                 self._articles.popitem(last=False)
         return representation
 
-    def _refresh_background(self) -> None:
-        """Calibrate off-topic against the newsroom's recent stories (the shipped set until there are 3)."""
-        now = time.monotonic()
-        if now - self._background_at < BACKGROUND_REFRESH:
-            return
-        self._background_at = now
-        with self.storage.read() as tx:
-            recent = [s for s in tx.stories.list(limit=BACKGROUND_STORIES) if s.title or s.text]
-            latest = {s.id: tx.comments.thread_texts(s.id, None, 3) for s in recent}
-        if len(recent) < 3:
-            return  # too few to calibrate against; keep the shipped background
-        stories = [self.models.off_topic.background_story(self.article(s), latest[s.id]) for s in recent]
-        self.models.off_topic.set_background(stories)
+    def background(self, site: SiteContext) -> Background | None:
+        """The site's recent stories as the off-topic signal's background (None: the shipped set).
+
+        Built per site, so that the sites one process serves never mix; rebuilt when the stories
+        or their latest comments change."""
+        with self._lock:
+            cached = self._backgrounds.get(site.id)
+        if cached is not None and cached[0] is site.stories:
+            return cached[2]
+        stories = [s for s in site.stories if s.title or s.text][:BACKGROUND_STORIES]
+        signature = tuple((s.key, representation_tag(s), s.comments[-BACKGROUND_COMMENTS:]) for s in stories)
+        if cached is not None and cached[1] == signature:
+            built = cached[2]
+        elif len(stories) < MIN_BACKGROUND:
+            built = None
+        else:
+            signal = self.models.off_topic
+            built = signal.make_background(
+                [
+                    signal.background_story(
+                        self.article(s, site.representations), s.comments[-BACKGROUND_COMMENTS:]
+                    )
+                    for s in stories
+                ]
+            )
+        with self._lock:
+            self._backgrounds[site.id] = (site.stories, signature, built)
+            while len(self._backgrounds) > 1024:
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+        return built
+
+    def _embed_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="townhall-embed")
+            return self._pool
 
     def _spam(self, comment: CommentInput, request: ModerationRequest) -> SignalResult:
-        allow = [origin.split("://", 1)[1] for origin in request.site.origins]
-        allow += list(request.site.settings.links_allowlist)
-        # The memory is per site and not thread-safe; comments arrive one at a time through it.
+        site = request.site
+        allow = [origin.split("://", 1)[-1] for origin in site.origins]
+        allow += list(site.settings.links_allowlist)
+        # A process-local memory is not thread-safe; comments go through it one at a time.
         with self._lock:
-            memory = self._memories.setdefault(request.site.id, SpamMemory())
             return self.models.spam.assess(
                 comment,
                 links_allowlist=allow,
                 honeypot=request.honeypot,
-                author_key=request.author_key,
+                author_key=request.author_key or "",
                 network_key=request.network_key,
                 now=request.now,
-                story_key=str(request.story.id),
-                memory=memory,
-                comment_id=str(request.comment_id) if request.comment_id else None,
+                story_key=request.story.key,
+                memory=site.recent,  # type: ignore[arg-type]
+                comment_id=request.comment_id,
             )

@@ -12,6 +12,7 @@ from townhall.services.articles import ArticleFetcher
 from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import CommentService, Limits
+from townhall.services.moderation_context import ModerationContexts
 from townhall.services.queue import ModerationQueue
 from townhall.services.sites import SiteService
 from townhall.services.stats import StatsService
@@ -32,6 +33,7 @@ class Services:
     accounts: AccountService
     queue: ModerationQueue
     stats: StatsService
+    contexts: ModerationContexts
 
 
 def build_services(
@@ -56,8 +58,9 @@ def build_services(
         max_page_size=config.max_page_size,
     )
     bans = BanKeys(secret, config.ban_address_hours)
-    comments = CommentService(storage, stories, moderator, limits, clock, bans)
+    contexts = ModerationContexts(storage, clock)
+    comments = CommentService(storage, stories, moderator, limits, clock, bans, contexts)
     accounts = AccountService(storage, clock)
     queue = ModerationQueue(storage, clock, bans)
     stats = StatsService(storage, clock)
-    return Services(config, storage, secret, sites, stories, comments, accounts, queue, stats)
+    return Services(config, storage, secret, sites, stories, comments, accounts, queue, stats, contexts)

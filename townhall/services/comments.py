@@ -18,10 +18,11 @@ from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unau
 from townhall.models import Comment, Site, Story, ThreadPage
 from townhall.moderation import names
 from townhall.moderation.policy import WithoutModels
-from townhall.moderation.verdict import ModerationRequest, Moderator, Verdict
+from townhall.moderation.verdict import Moderator, Verdict
 from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
 from townhall.services.identity import Identity
+from townhall.services.moderation_context import ModerationContexts
 from townhall.services.stories import StoryService
 from townhall.services.text import plain, render
 from townhall.storage import Storage
@@ -88,6 +89,7 @@ class CommentService:
         limits: Limits | None = None,
         clock: Clock = utcnow,
         bans: BanKeys | None = None,
+        contexts: ModerationContexts | None = None,
     ):
         self.storage = storage
         self.stories = stories
@@ -95,6 +97,7 @@ class CommentService:
         self.limits = limits or Limits()
         self.clock = clock
         self.bans = bans or BanKeys("")
+        self.contexts = contexts or ModerationContexts(storage, clock)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -130,11 +133,11 @@ class CommentService:
         if banned or ban is not None:
             raise Forbidden("you can no longer comment on this site", code="author_banned")
         verdict = self.moderator.assess(
-            ModerationRequest(
-                site=site,
-                story=story,
-                text=body,
-                now=now,
+            self.contexts.request(
+                site,
+                story,
+                body,
+                now,
                 name=identity.name,
                 parent_text=parent.body if parent else None,
                 author_id=author_id,
@@ -211,11 +214,11 @@ class CommentService:
             parent_text = parent.body if parent else None
         now = self.clock()
         verdict = self.moderator.assess(
-            ModerationRequest(
-                site=site,
-                story=story,
-                text=body,
-                now=now,
+            self.contexts.request(
+                site,
+                story,
+                body,
+                now,
                 name=comment.author.name,
                 parent_text=parent_text,
                 author_id=comment.author.id,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from townhall.errors import NotFound
-from townhall.moderation.verdict import ModerationRequest, Moderator
+from townhall.moderation.verdict import Moderator
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import STATUS_FOR, published_delta
+from townhall.services.moderation_context import ModerationContexts
 from townhall.storage import Storage
 from townhall.types import ActorKind, CommentStatus, Decision
 
@@ -21,10 +22,17 @@ class Rescored:
 
 
 class Rescorer:
-    def __init__(self, storage: Storage, moderator: Moderator, clock: Clock = utcnow):
+    def __init__(
+        self,
+        storage: Storage,
+        moderator: Moderator,
+        clock: Clock = utcnow,
+        contexts: ModerationContexts | None = None,
+    ):
         self.storage = storage
         self.moderator = moderator
         self.clock = clock
+        self.contexts = contexts or ModerationContexts(storage, clock)
 
     def targets(
         self, site_id: str | None = None, story_id: int | None = None, status: CommentStatus | None = None
@@ -46,11 +54,11 @@ class Rescorer:
             return Rescored(comment_id, comment.status, Decision.PUBLISH, comment.status)
         now = self.clock()
         verdict = self.moderator.assess(
-            ModerationRequest(
-                site=site,
-                story=story,
-                text=comment.body,
-                now=now,
+            self.contexts.request(
+                site,
+                story,
+                comment.body,
+                now,
                 name=comment.author.name,
                 parent_text=parent.body if parent else None,
                 author_id=comment.author.id,

@@ -466,7 +466,12 @@ class OffTopicSignal:
         The story being moderated may be among them: each comment's own story (same ``key``, or same
         title and first passage) is left out of its background when it is scored."""
         self._stories = list(stories)
-        self._background = Background(self._stories, self.config.k_article, self.config.k_thread)
+        self._background = self.make_background(self._stories)
+
+    def make_background(self, stories: Sequence[BackgroundStory]) -> Background:
+        """Stacked calibration stories to pass to :meth:`assess_many` (one per site, so that
+        sites served by one process never mix)."""
+        return Background(list(stories), self.config.k_article, self.config.k_thread)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -483,6 +488,7 @@ class OffTopicSignal:
         comment_vec: np.ndarray | None = None,
         parent_vec: np.ndarray | None = None,
         thread_vecs: np.ndarray | None = None,
+        background: Background | None = None,
     ) -> SignalResult:
         """One comment. Pass the stored vectors of the parent and earlier comments when you have
         them (oldest first); otherwise the texts in ``comment`` are embedded here."""
@@ -492,6 +498,7 @@ class OffTopicSignal:
             comment_vecs=None if comment_vec is None else comment_vec[None, :],
             parent_vecs=[parent_vec],
             thread_vecs=[thread_vecs],
+            background=background,
         )[0]
 
     def assess_many(
@@ -502,9 +509,10 @@ class OffTopicSignal:
         comment_vecs: np.ndarray | None = None,
         parent_vecs: Sequence[np.ndarray | None] | None = None,
         thread_vecs: Sequence[np.ndarray | None] | None = None,
+        background: Background | None = None,
     ) -> list[SignalResult]:
         """Many comments at once (one embedding batch). ``articles`` is one story for all or one
-        per comment."""
+        per comment; ``background`` is the site's (else the one set with :meth:`set_background`)."""
         n = len(comments)
         if n == 0:
             return []
@@ -514,8 +522,9 @@ class OffTopicSignal:
         contexts = self._contexts(comments, parent_vecs or [None] * n, thread_vecs or [None] * n)
         n_ctx = np.array([len(c.vecs) for c in contexts], dtype=np.int64)
         keys = [story_key(a) for a in arts]
-        bg_art = self._background.article_level(comment_vecs, keys)
-        bg_thread = self._background.thread_level(comment_vecs, np.maximum(n_ctx, 1), keys)
+        bg = background if background is not None else self._background
+        bg_art = bg.article_level(comment_vecs, keys)
+        bg_thread = bg.thread_level(comment_vecs, np.maximum(n_ctx, 1), keys)
         results = []
         for i, (comment, art, ctx) in enumerate(zip(comments, arts, contexts, strict=True)):
             results.append(
@@ -526,6 +535,7 @@ class OffTopicSignal:
                     comment_vecs[i],
                     None if bg_art is None or np.isnan(bg_art[i]) else float(bg_art[i]),
                     None if bg_thread is None or np.isnan(bg_thread[i]) else float(bg_thread[i]),
+                    bg.n_stories,
                 )
             )
         return results
@@ -604,6 +614,7 @@ class OffTopicSignal:
         vec: np.ndarray,
         bg_art: float | None,
         bg_thread: float | None,
+        bg_stories: int,
     ) -> SignalResult:
         cfg = self.config
         words = content_words(comment.text)
@@ -612,7 +623,7 @@ class OffTopicSignal:
             "similarity": None,
             "parent_similarity": None,
             "thread_similarity": None,
-            "background": {"article": bg_art, "thread": bg_thread, "stories": self._background.n_stories},
+            "background": {"article": bg_art, "thread": bg_thread, "stories": bg_stories},
         }
         margins: list[tuple[float, float]] = []  # (margin, weight)
         nearer_here = False
