@@ -18,6 +18,7 @@ from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unau
 from townhall.models import Comment, Site, Story, ThreadPage
 from townhall.moderation import names
 from townhall.moderation.policy import WithoutModels
+from townhall.moderation.signals.spam import fingerprint
 from townhall.moderation.verdict import Moderator, Verdict
 from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
@@ -185,6 +186,8 @@ class CommentService:
                 score=0,
                 featured=False,
             )
+            # Every process finds this comment when a copy of it arrives (the spam signal).
+            tx.recent.fingerprint(comment_id, site.id, fingerprint(body), now)
             actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
             tx.comments.add_event(
                 comment_id,
@@ -239,6 +242,7 @@ class CommentService:
                 status=status,
                 verdict=verdict.to_dict(),
             )
+            tx.recent.fingerprint(comment_id, site.id, fingerprint(body), now)
             actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
             tx.comments.add_event(
                 comment_id,

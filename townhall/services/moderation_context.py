@@ -4,7 +4,8 @@ The pipeline reads no storage. For every comment the comment service (and the re
 pre-submit check) builds a :class:`ModerationRequest` here: the thread so far, the author's
 history, and the site's context — its settings, its recent stories with their latest comments
 (the off-topic signal's background, cached for a few minutes), where article representations
-are stored, and the site's recent comments for the spam signal.
+are stored, and the site's recent comments for the spam signal (read from the database, so that
+every server process sees the same ones).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from datetime import datetime, timedelta
 
 from townhall.models import Site, Story
 from townhall.moderation.signals import trust
-from townhall.moderation.signals.spam import SpamMemory
 from townhall.moderation.verdict import (
     BACKGROUND_COMMENTS,
     BACKGROUND_STORIES,
@@ -24,6 +24,7 @@ from townhall.moderation.verdict import (
     StoryText,
 )
 from townhall.services.clock import Clock, utcnow
+from townhall.services.recent_comments import StoredRecentComments
 from townhall.storage import Storage
 
 REFRESH = timedelta(minutes=5)  # how long a site's story background is reused
@@ -58,7 +59,6 @@ class ModerationContexts:
         self.refresh = refresh
         self.representations = StoredRepresentations(storage)
         self._sites: dict[str, tuple[datetime, SiteContext]] = {}
-        self._memories: dict[str, SpamMemory] = {}
         self._lock = threading.Lock()
 
     def site(self, site: Site) -> SiteContext:
@@ -77,15 +77,13 @@ class ModerationContexts:
                 story_text(s, tuple(tx.comments.thread_texts(s.id, None, BACKGROUND_COMMENTS)))
                 for s in recent
             )
-        with self._lock:
-            memory = self._memories.setdefault(site.id, SpamMemory())
         context = SiteContext(
             id=site.id,
             settings=site.settings,
             origins=site.origins,
             stories=samples,
             representations=self.representations,
-            recent=memory,
+            recent=StoredRecentComments(self.storage, site.id, self.clock),
         )
         with self._lock:
             self._sites[site.id] = (now, context)

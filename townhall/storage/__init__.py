@@ -28,6 +28,7 @@ from townhall.storage.engine import WRITE_OPTION, make_engine
 from townhall.storage.feedback import FeedbackRepo
 from townhall.storage.imports import ImportRepo
 from townhall.storage.queue import QueueRepo
+from townhall.storage.recent import RecentRepo
 from townhall.storage.sites import SiteRepo
 from townhall.storage.stats import StatsRepo
 from townhall.storage.stories import StoryRepo
@@ -54,6 +55,7 @@ class Repos:
         self.accounts = AccountRepo(connection)
         self.queue = QueueRepo(connection)
         self.stats = StatsRepo(connection)
+        self.recent = RecentRepo(connection)
         self.dump = DumpRepo(connection)
         self.imports = ImportRepo(connection, self.touched)
 

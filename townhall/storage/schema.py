@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -167,6 +168,36 @@ comments = Table(
     Index(None, "author_id", "created_at"),
     Index(None, "site_id", "status", "created_at"),
     Index(None, "site_id", "import_source", "import_id", unique=True),
+    Index(None, "site_id", "ip_hash", "created_at"),  # flooding from one network, across processes
+)
+
+# A comment's MinHash band keys (moderation/signals/spam.py): near-duplicates are looked up here,
+# so every server process sees the comments the others stored.
+comment_fingerprints = Table(
+    "comment_fingerprints",
+    metadata,
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("band", String(32), primary_key=True),
+    Column("site_id", String(63), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "site_id", "band", "created_at"),
+)
+
+# Each recalibration of a site's moderation from its moderators' decisions, and each reset.
+site_calibrations = Table(
+    "site_calibrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", String(63), ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # "calibrate" or "reset"
+    Column("decisions", Integer, nullable=False, default=0),  # moderator decisions it learned from
+    Column("agreement_before", Float),
+    Column("agreement_after", Float),
+    Column("thresholds_before", JSON, nullable=False),
+    Column("thresholds_after", JSON, nullable=False),
+    Column("head", JSON),  # the per-site decision head, when there were enough decisions
 )
 
 comment_events = Table(

@@ -11,6 +11,7 @@ default :meth:`SpamSignal.assess` also remembers each comment it scores.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import re
@@ -225,6 +226,23 @@ def _bands(sh: frozenset[int]) -> list[tuple[int, bytes]]:
     # Multiply-add with 64-bit wrap-around, keep the high bits: a cheap universal hash family.
     sig = ((x[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)).min(axis=0)
     return [(b, sig[b * _ROWS : (b + 1) * _ROWS].tobytes()) for b in range(_BANDS)]
+
+
+def fingerprint(text: str) -> list[str]:
+    """A comment's band keys as text ("band:hex"), for a near-duplicate index kept outside this
+    process (the server stores them with the comment). Empty for comments too short to count."""
+    sh = shingles(text)
+    return (
+        [f"{band}:{hashlib.blake2b(key, digest_size=8).hexdigest()}" for band, key in _bands(sh)]
+        if sh
+        else []
+    )
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two comments' word 3-grams (0 when either is too short to count)."""
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
 @dataclass
