@@ -6,13 +6,13 @@ from fastapi.routing import APIRoute
 from starlette.testclient import TestClient
 
 from townhall import __version__
-from townhall.api import admin, public
+from townhall.api import admin, moderation, public
 
 
 def _declared() -> set[tuple[str, str]]:
     return {
         (route.path, method.lower())
-        for router in (public.router, admin.router)
+        for router in (public.router, admin.router, moderation.router)
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
@@ -47,3 +47,26 @@ def test_openapi_describes_the_request_bodies(client: TestClient) -> None:
 
 def test_openapi_is_served_to_any_caller_without_a_key(client: TestClient) -> None:
     assert client.get("/api/v1/openapi.json", headers={"Authorization": "Bearer nonsense"}).status_code == 200
+
+
+def test_security_schemes_are_declared(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["ApiKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "th_…",
+        "description": schemes["ApiKey"]["description"],
+    }
+    assert schemes["SsoToken"]["in"] == "header" and schemes["SsoToken"]["name"] == "X-Townhall-SSO"
+    assert schemes["ReaderToken"]["name"] == "X-Townhall-Reader"
+    paths = document["paths"]
+    for path, operations in paths.items():
+        for operation in operations.values():
+            if path.startswith("/admin/"):
+                assert operation["security"] == [{"ApiKey": []}], path
+    # Posting: a guest needs nothing, a signed-in reader sends the SSO token.
+    assert {} in paths["/comments"]["post"]["security"]
+    assert {"SsoToken": []} in paths["/comments"]["post"]["security"]
+    assert paths["/comments/{comment_id}/votes"]["post"]["security"] == [{"ReaderToken": []}]
+    assert "security" not in paths["/threads"]["get"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from townhall import __version__
-from townhall.api import admin, errors, public
+from townhall.api import admin, errors, moderation, public
 from townhall.api.middleware import BodyLimit, SiteCors
+from townhall.api.security import optional_sign_in
 from townhall.api.state import ApiState
 
 __all__ = ["ApiState", "build_api"]
@@ -25,6 +26,8 @@ def build_api(state: ApiState) -> FastAPI:
     errors.install(api)
     api.include_router(public.router)
     api.include_router(admin.router)
+    api.include_router(moderation.router)
+    optional_sign_in(api)
     # The last added runs first: CORS outermost, so a browser can read even a 413.
     api.add_middleware(BodyLimit, limit=state.services.config.max_body_bytes)
     api.add_middleware(SiteCors, origins=state.all_origins)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 
 from townhall.api import shape
 from townhall.api.schemas import MAX_ID, SiteSettingsChange, StoryPush, StorySchedule, StoryState
+from townhall.api.security import API_KEY
 from townhall.api.state import ApiState, api_state
 from townhall.errors import NotFound, Unauthorized
 from townhall.models import Site, Story
@@ -40,7 +41,7 @@ class _KeyFirst(APIRoute):
         return checked
 
 
-router = APIRouter(prefix="/admin", tags=["admin"], route_class=_KeyFirst)
+router = APIRouter(prefix="/admin", tags=["admin"], route_class=_KeyFirst, dependencies=[Security(API_KEY)])
 
 State = Annotated[ApiState, Depends(api_state)]
 

@@ -11,7 +11,9 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-ALLOW_HEADERS = "Content-Type, X-Townhall-Reader, X-Townhall-Edit-Token, Authorization, If-None-Match"
+ALLOW_HEADERS = (
+    "Content-Type, X-Townhall-Reader, X-Townhall-Edit-Token, X-Townhall-SSO, Authorization, If-None-Match"
+)
 ALLOW_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
 
 

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from townhall.api import shape
 from townhall.api.schemas import MAX_ID, EditComment, NewComment, NewReport, NewVote, VoteOwner
+from townhall.api.security import READER_TOKEN, SSO_TOKEN
 from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
 from townhall.api.threads import page_key, page_response
 from townhall.errors import NotFound
@@ -92,16 +93,27 @@ def counts(
     return {"counts": state.services.stories.counts(the_site, url)}
 
 
-@router.post("/comments", status_code=201, summary="Post a comment or a reply")
-def post_comment(request: Request, state: State, data: NewComment) -> shape.FastJSONResponse:
+@router.post(
+    "/comments",
+    status_code=201,
+    summary="Post a comment or a reply",
+    dependencies=[Security(READER_TOKEN)],
+)
+def post_comment(
+    request: Request,
+    state: State,
+    data: NewComment,
+    sso_header: Annotated[str | None, Security(SSO_TOKEN)] = None,
+) -> shape.FastJSONResponse:
     services = state.services
     the_site = state.site(data.site)
     check_origin(request, the_site)
     ip = client_ip(request)
     state.writes.check(ip)
     reader = request.headers.get("x-townhall-reader")
-    if data.sso_token:
-        identity = from_sso(data.sso_token, the_site)
+    sso_token = data.sso_token or sso_header
+    if sso_token:
+        identity = from_sso(sso_token, the_site)
     else:
         identity = guest(
             data.author_name or "", data.author_email, reader, services.secret, services.config.max_name_chars
@@ -171,7 +183,11 @@ def _account(state: ApiState, comment_id: int, sso_token: str | None) -> str | N
     return keyed_hash(state.services.secret, f"sso:{identity.external_id}")[:40]
 
 
-@router.post("/comments/{comment_id}/votes", summary="Vote a comment up or down, once per reader")
+@router.post(
+    "/comments/{comment_id}/votes",
+    summary="Vote a comment up or down, once per reader",
+    dependencies=[Security(READER_TOKEN)],
+)
 def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -> dict[str, Any]:
     """One vote per comment per reader token, per network address and per signed-in reader;
     voting the other way turns the vote, `DELETE` takes it back."""
@@ -186,7 +202,11 @@ def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -
     return _vote_response(comment)
 
 
-@router.delete("/comments/{comment_id}/votes", summary="Take back your vote on a comment")
+@router.delete(
+    "/comments/{comment_id}/votes",
+    summary="Take back your vote on a comment",
+    dependencies=[Security(READER_TOKEN)],
+)
 def unvote(
     request: Request, state: State, comment_id: CommentId, data: VoteOwner | None = None
 ) -> dict[str, Any]:
@@ -199,7 +219,12 @@ def unvote(
     return _vote_response(services.comments.unvote(comment_id, voter, account))
 
 
-@router.post("/comments/{comment_id}/reports", status_code=202, summary="Report a comment to the moderators")
+@router.post(
+    "/comments/{comment_id}/reports",
+    status_code=202,
+    summary="Report a comment to the moderators",
+    dependencies=[Security(READER_TOKEN)],
+)
 def report(request: Request, state: State, comment_id: CommentId, data: NewReport) -> dict[str, Any]:
     services = state.services
     _check_comment_origin(request, state, comment_id)

@@ -88,6 +88,21 @@ class StorySchedule(_Body):
     closes_at: AwareDatetime | None = Field(description="When comments close; null = stay open")
 
 
+class QueueDecision(_Body):
+    reason: str = Field("", max_length=500, description="Why; for a rejection, what the author is shown")
+
+
+class Featuring(_Body):
+    featured: bool = Field(True, description="true pins the comment on top of its thread; false unpins it")
+
+
+class AuthorBan(_Body):
+    until: AwareDatetime | None = Field(None, description="When the ban ends; null or absent = for good")
+    reason: str = Field("", max_length=500)
+    reject_pending: bool = Field(True, description="Also reject the author's comments still waiting")
+    comment_id: Id | None = Field(None, description="The comment the ban was decided on (audit trail)")
+
+
 class SiteSettingsChange(_Body):
     model_config = ConfigDict(extra="forbid")
     origins: list[str] | None = Field(None, min_length=1, max_length=50)
