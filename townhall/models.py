@@ -22,6 +22,9 @@ class SiteSettings:
     auto_close_days: int = 0
     edit_window_minutes: int = 15
     trusted_after_approved: int = 5
+    # What erasing a reader does to their comments: "remove" the text (the place in the thread
+    # stays as "[deleted]") or "anonymise" (the text stays, under "[deleted]" instead of a name).
+    erasure_mode: str = "remove"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +36,7 @@ class SiteSettings:
             "auto_close_days": self.auto_close_days,
             "edit_window_minutes": self.edit_window_minutes,
             "trusted_after_approved": self.trusted_after_approved,
+            "erasure_mode": self.erasure_mode,
         }
 
     @classmethod
@@ -46,6 +50,7 @@ class SiteSettings:
             auto_close_days=int(data.get("auto_close_days", 0)),
             edit_window_minutes=int(data.get("edit_window_minutes", 15)),
             trusted_after_approved=int(data.get("trusted_after_approved", 5)),
+            erasure_mode=str(data.get("erasure_mode", "remove")),
         )
 
 

@@ -10,7 +10,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 
 from townhall.api import shape
-from townhall.api.schemas import MAX_ID, SiteSettingsChange, StoryPush, StorySchedule, StoryState
+from townhall.api.schemas import (
+    MAX_ID,
+    ErasureRequest,
+    SiteSettingsChange,
+    StoryPush,
+    StorySchedule,
+    StoryState,
+)
 from townhall.api.security import API_KEY
 from townhall.api.state import ApiState, api_state
 from townhall.errors import NotFound, Unauthorized
@@ -137,3 +144,38 @@ def schedule_story(state: State, site: KeySite, story_id: StoryId, data: StorySc
         story_id, data.closes_at, ActorKind.PUBLISHER, f"api-key:{site.id}"
     )
     return shape.story(story, state.services.comments.clock())
+
+
+# -- a reader's data rights (GDPR art. 15 and 17) ---------------------------------------------
+
+ReaderId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("/readers", summary="Find readers by e-mail, SSO user id or one of their comments")
+def find_readers(
+    state: State,
+    site: KeySite,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+    sso_id: Annotated[str | None, Query(max_length=200)] = None,
+    comment_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> dict[str, Any]:
+    return {"readers": state.services.readers.find(site, email=email, sso_id=sso_id, comment_id=comment_id)}
+
+
+@router.get("/readers/{author_id}/data", summary="Everything stored about one reader (right of access)")
+def reader_data(state: State, site: KeySite, author_id: ReaderId) -> dict[str, Any]:
+    return state.services.readers.export(site, author_id)
+
+
+@router.post("/readers/{author_id}/erase", summary="Erase one reader (right to erasure)")
+def erase_reader(
+    state: State, site: KeySite, author_id: ReaderId, data: ErasureRequest | None = None
+) -> dict[str, Any]:
+    reason = data.reason if data else ""
+    erasure = state.services.readers.erase(site, author_id, ActorKind.PUBLISHER, f"api-key:{site.id}", reason)
+    return {"erasure": erasure}
+
+
+@router.get("/erasures", summary="The record of readers erased on this site")
+def list_erasures(state: State, site: KeySite) -> dict[str, Any]:
+    return {"erasures": state.services.readers.erasures(site)}

@@ -84,6 +84,10 @@ class StoryState(_Body):
     reason: str = Field("", max_length=500)
 
 
+class ErasureRequest(_Body):
+    reason: str = Field("", max_length=500, description="Why (kept in the erasure record; no personal data)")
+
+
 class StorySchedule(_Body):
     closes_at: AwareDatetime | None = Field(description="When comments close; null = stay open")
 
@@ -114,6 +118,7 @@ class SiteSettingsChange(_Body):
     auto_close_days: int | None = Field(None, strict=True, ge=0, le=3650)
     edit_window_minutes: int | None = Field(None, strict=True, ge=0, le=1440)
     trusted_after_approved: int | None = Field(None, strict=True, ge=0, le=1000)
+    erasure_mode: Literal["remove", "anonymise"] | None = None
 
     def changes(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump(exclude_unset=True).items() if k != "origins"}

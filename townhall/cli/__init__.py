@@ -71,9 +71,9 @@ def main(ctx: click.Context, config_path: Path | None, database_url: str | None)
 
 
 def _register() -> None:
-    from townhall.cli import backup, demo, importing, moderation, serve, sites, users  # noqa: PLC0415
+    from townhall.cli import backup, demo, importing, moderation, readers, serve, sites, users  # noqa: PLC0415
 
-    for module in (serve, demo, sites, moderation, users, backup, importing):
+    for module in (serve, demo, sites, moderation, users, backup, importing, readers):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -26,6 +26,7 @@ FLASH = {
     "reopened": "Comments on the story are open again.",
     "scheduled": "Closing date saved.",
     "settings": "Settings saved.",
+    "erased": "Reader erased. The erasure is recorded below.",
     "user_added": "User added.",
     "user_changed": "User updated.",
     "password": "Password changed. Every other session was signed out.",
@@ -103,6 +104,7 @@ def _nav(session: Session | None) -> list[tuple[str, str, str]]:
         items.append(("settings", f"{PREFIX}/settings", "Settings"))
     if role in ADMIN:
         items.append(("users", f"{PREFIX}/users", "Users"))
+        items.append(("readers", f"{PREFIX}/readers", "Readers' data"))
     items.append(("account", f"{PREFIX}/account", "Account"))
     return items
 

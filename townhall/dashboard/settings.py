@@ -53,6 +53,7 @@ def form_values(site: Site) -> dict[str, Any]:
     values: dict[str, Any] = {
         "origins": "\n".join(site.origins),
         "moderation_mode": settings.moderation_mode.value,
+        "erasure_mode": settings.erasure_mode,
         **{name: str(getattr(settings, name)) for name in NUMBERS},
         **{name: "\n".join(getattr(settings, name)) for name in LISTS},
     }
@@ -75,7 +76,10 @@ def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, A
         except Invalid as exc:
             errors["origins"] = exc.message
             break
-    changes: dict[str, Any] = {"moderation_mode": str(body.get("moderation_mode", ""))}
+    changes: dict[str, Any] = {
+        "moderation_mode": str(body.get("moderation_mode", "")),
+        "erasure_mode": str(body.get("erasure_mode") or site.settings.erasure_mode),
+    }
     for name in NUMBERS:
         raw = str(body.get(name, "")).strip()
         try:

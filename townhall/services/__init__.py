@@ -14,6 +14,7 @@ from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import CommentService, Limits
 from townhall.services.moderation_context import ModerationContexts
 from townhall.services.queue import ModerationQueue
+from townhall.services.readers import ReaderRights
 from townhall.services.sites import SiteService
 from townhall.services.stats import StatsService
 from townhall.services.stories import StoryService
@@ -34,6 +35,7 @@ class Services:
     queue: ModerationQueue
     stats: StatsService
     contexts: ModerationContexts
+    readers: ReaderRights
 
 
 def build_services(
@@ -63,4 +65,7 @@ def build_services(
     accounts = AccountService(storage, clock)
     queue = ModerationQueue(storage, clock, bans)
     stats = StatsService(storage, clock)
-    return Services(config, storage, secret, sites, stories, comments, accounts, queue, stats, contexts)
+    readers = ReaderRights(storage, secret, clock)
+    return Services(
+        config, storage, secret, sites, stories, comments, accounts, queue, stats, contexts, readers
+    )

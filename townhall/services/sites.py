@@ -18,6 +18,7 @@ from townhall.types import ModerationMode
 
 _SITE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 KEY_PREFIX = "th_"
+ERASURE_MODES = ("remove", "anonymise")
 
 
 def hash_key(key: str) -> str:
@@ -77,6 +78,13 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
             values[name] = _check_thresholds(value)
         elif name in ("banned_words", "suspect_words", "links_allowlist"):
             values[name] = _word_list(name, value)
+        elif name == "erasure_mode":
+            if value not in ERASURE_MODES:
+                raise Invalid(
+                    "erasure_mode must be 'remove' or 'anonymise'",
+                    fields={name: "must be remove or anonymise"},
+                )
+            values[name] = value
         else:
             limits = {"auto_close_days": 3650, "edit_window_minutes": 1440, "trusted_after_approved": 1000}
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limits[name]:

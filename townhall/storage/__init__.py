@@ -28,6 +28,7 @@ from townhall.storage.engine import WRITE_OPTION, make_engine
 from townhall.storage.feedback import FeedbackRepo
 from townhall.storage.imports import ImportRepo
 from townhall.storage.queue import QueueRepo
+from townhall.storage.readers import ReaderRepo
 from townhall.storage.recent import RecentRepo
 from townhall.storage.sites import SiteRepo
 from townhall.storage.stats import StatsRepo
@@ -58,6 +59,7 @@ class Repos:
         self.recent = RecentRepo(connection)
         self.dump = DumpRepo(connection)
         self.imports = ImportRepo(connection, self.touched)
+        self.readers = ReaderRepo(connection)
 
 
 class Storage:
