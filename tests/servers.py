@@ -165,3 +165,17 @@ def townhall(
             process.kill()
         if log is not None and not isinstance(output, int):
             output.close()
+
+
+def serve(database_url: str, **settings: str) -> contextlib.AbstractContextManager[str]:
+    """`townhall serve` on a free port over an existing database, models and fetching off;
+    ``settings`` become TOWNHALL_* variables (trusted_proxies="127.0.0.1", …)."""
+    port = free_port()
+    env = {
+        "TOWNHALL_DATABASE_URL": database_url,
+        "TOWNHALL_SECRET_KEY": "test-server-secret",
+        "TOWNHALL_FETCH_ARTICLES": "false",
+        "TOWNHALL_MODERATION_ENABLED": "false",
+    }
+    env.update({f"TOWNHALL_{name.upper()}": value for name, value in settings.items()})
+    return townhall(["serve", "--port", str(port)], port, env)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import pyotp
 import pytest
 from click.testing import CliRunner, Result
 
@@ -215,6 +216,18 @@ def test_config_show_masks_the_secret(migrated: str) -> None:
     assert "port = 9100" in result.output
 
 
+def test_config_show_masks_passwords_inside_urls() -> None:
+    env = {
+        "TOWNHALL_DATABASE_URL": "postgresql://townhall:db-pass-123@db.internal:5432/townhall",
+        "TOWNHALL_REDIS_URL": "redis://:redis-pass-456@cache.internal:6379/0",
+    }
+    result = CliRunner().invoke(main, ["config", "show"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "db-pass-123" not in result.output and "redis-pass-456" not in result.output
+    assert "database_url = 'postgresql://townhall:********@db.internal:5432/townhall'" in result.output
+    assert "redis_url = 'redis://:********@cache.internal:6379/0'" in result.output
+
+
 def test_config_describe_lists_every_setting(migrated: str) -> None:
     output = _ok(migrated, "config", "describe")
     for name in setting_names():
@@ -308,3 +321,45 @@ def test_every_option_has_help_text() -> None:
         if isinstance(param, click.Option) and not param.help
     ]
     assert missing == []
+
+
+def test_user_add_reads_the_password_from_a_file_or_an_environment_variable(
+    migrated: str, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "password"
+    secret_file.write_text("from a file, first line\nignored\n")
+    assert _ok(migrated, "user", "add", "filed", "--role", "editor", "--password-file", str(secret_file))
+    added = _run(
+        migrated,
+        "user",
+        "add",
+        "enved",
+        "--role",
+        "moderator",
+        "--password-env",
+        "PROVISIONED_PASSWORD",
+        env={"PROVISIONED_PASSWORD": "from the environment"},
+    )
+    assert added.exit_code == 0, added.output
+    services = build_services(load(overrides={"database_url": migrated}), Storage(migrated), "s")
+    assert services.accounts.authenticate("filed", "from a file, first line").name == "filed"
+    assert services.accounts.authenticate("enved", "from the environment").name == "enved"
+    empty = _run(migrated, "user", "add", "nobody", "--role", "editor", "--password-env", "UNSET_VARIABLE")
+    _fails_with_one_line(empty, "no password", "UNSET_VARIABLE")
+
+
+def test_user_totp_enrols_with_a_code_from_the_app(migrated: str) -> None:
+
+    _run(
+        migrated, "user", "add", "ada", "--role", "admin", "--password-env", "P", env={"P": "a long password"}
+    )
+    secret = pyotp.random_base32()
+    wrong = _run(migrated, "user", "totp", "ada", "--secret", secret, "--code", "000000")
+    assert wrong.exit_code == 1 and "does not match" in wrong.output
+    right = _run(migrated, "user", "totp", "ada", "--secret", secret, "--code", pyotp.TOTP(secret).now())
+    assert right.exit_code == 0 and "one-time codes on for ada" in right.output
+    assert f"key: {secret}" in right.output and "otpauth://totp/" in right.output
+    services = build_services(load(overrides={"database_url": migrated}), Storage(migrated), "s")
+    assert services.accounts.get("ada").totp
+    assert _ok(migrated, "user", "totp-off", "ada") == "one-time codes off for ada\n"
+    assert not services.accounts.get("ada").totp

@@ -22,8 +22,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from townhall.api import ApiState, build_api
 from townhall.api.fastpath import ThreadFastPath
 from townhall.api.limits import RateLimit
+from townhall.api.middleware import BodyLimit
 from townhall.config import Settings
 from townhall.dashboard import build_dashboard
+from townhall.dashboard.access import MAX_BODY as DASHBOARD_MAX_BODY
 from townhall.live import make_broker
 from townhall.moderation.verdict import Moderator
 from townhall.ops import health
@@ -126,6 +128,8 @@ def create_app(
         Middleware(ObservedRequests, metrics=metrics),
         # Every layer below sees the reader's address, not the proxy's.
         Middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies)),
+        # Every route: bodies are counted as they arrive, chunked or not (the API caps lower inside).
+        Middleware(BodyLimit, limit=max(config.max_body_bytes, DASHBOARD_MAX_BODY)),
         Middleware(ThreadFastPath, state=state, path="/api/v1/threads"),
         Middleware(GZipMiddleware, minimum_size=2048),
     ]

@@ -17,6 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -250,6 +251,38 @@ def describe() -> list[tuple[str, str, str]]:
         shown = "(secret)" if isinstance(default, SecretStr) else repr(default)
         rows.append((name, shown, field.description or ""))
     return rows
+
+
+MASK = "********"
+
+
+def _mask_url_password(value: str) -> str:
+    """postgresql://user:pw@host/db → postgresql://user:********@host/db (any scheme)."""
+    parts = urlsplit(value)
+    if not parts.scheme or not parts.netloc or parts.password is None:
+        return value
+    credentials, _, host = parts.netloc.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+
+
+def _masked_value(name: str, value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return MASK if value.get_secret_value() else ""
+    if isinstance(value, str):
+        if any(word in name for word in ("secret", "password", "token")) and value:
+            return MASK
+        return _mask_url_password(value)
+    if isinstance(value, dict):
+        return {key: _masked_value(key, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_masked_value(name, item) for item in value)
+    return value
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """Every setting as `config show` prints it: secret values and passwords inside URLs masked."""
+    return {name: _masked_value(name, getattr(settings, name)) for name in Settings.model_fields}
 
 
 def markdown_table() -> str:

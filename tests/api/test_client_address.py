@@ -30,16 +30,7 @@ def database(tmp_path: Path) -> Iterator[str]:
 
 
 def _server(database: str, proxies: str) -> contextlib.AbstractContextManager[str]:
-    port = servers.free_port()
-    env = {
-        "TOWNHALL_DATABASE_URL": database,
-        "TOWNHALL_SECRET_KEY": "address-secret",
-        "TOWNHALL_FETCH_ARTICLES": "false",
-        "TOWNHALL_MODERATION_ENABLED": "false",
-        "TOWNHALL_WRITE_RATE_LIMIT": str(LIMIT),
-        "TOWNHALL_TRUSTED_PROXIES": proxies,
-    }
-    return servers.townhall(["serve", "--port", str(port)], port, env)
+    return servers.serve(database, write_rate_limit=str(LIMIT), trusted_proxies=proxies)
 
 
 def _accepted(url: str, forwarded: list[str], story: str) -> int:

@@ -184,7 +184,7 @@ def test_the_session_cookie_is_secure_over_https(dashboard: Dashboard) -> None:
 def test_sign_in_needs_its_form_token_and_slows_down_after_failures(dashboard: Dashboard) -> None:
     no_token = dashboard.client.post("/admin/login", data={"name": "admin", "password": PASSWORD})
     assert no_token.status_code == 403
-    for _ in range(3):
+    for _ in range(5):
         failed = dashboard.client.post(
             "/admin/login",
             data={"name": "admin", "password": "wrong-password", "login_token": _login_form(dashboard)},
@@ -193,7 +193,7 @@ def test_sign_in_needs_its_form_token_and_slows_down_after_failures(dashboard: D
     delayed = dashboard.client.post(
         "/admin/login", data={"name": "admin", "password": PASSWORD, "login_token": _login_form(dashboard)}
     )
-    assert delayed.status_code == 429 and "try again in 1 second" in delayed.text
+    assert delayed.status_code == 429 and "try again in" in delayed.text
 
 
 def test_sign_out_and_sign_out_everywhere_end_sessions(dashboard: Dashboard) -> None:

@@ -14,7 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from townhall.cli import Context, pass_context
-from townhall.config import describe, markdown_table
+from townhall.config import describe, markdown_table, masked
 from townhall.ops.logs import log_config
 from townhall.ops.metrics import MULTIPROCESS_ENV
 
@@ -118,10 +118,8 @@ def config() -> None:
 @pass_context
 def config_show(ctx: Context) -> None:
     """Print the effective settings (secrets masked)."""
-    settings = ctx.settings()
-    for name, value in settings.model_dump().items():
-        shown = "********" if name == "secret_key" and value.get_secret_value() else value
-        click.echo(f"{name} = {shown!r}")
+    for name, value in masked(ctx.settings()).items():
+        click.echo(f"{name} = {value!r}")
 
 
 @config.command("describe")

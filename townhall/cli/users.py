@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,14 +14,43 @@ from townhall.cli import Context, pass_context
 from townhall.types import Role
 
 
-def _password(from_stdin: bool) -> str:
-    """A password from stdin (for scripts) or asked for twice, hidden (for people)."""
+def _password(from_stdin: bool, from_file: Path | None = None, from_env: str | None = None) -> str:
+    """A password for provisioning (stdin, a file's first line, an environment variable) or asked
+    for twice, hidden (for people)."""
+    if sum(map(bool, (from_stdin, from_file, from_env))) > 1:
+        raise click.UsageError("give only one of --password-stdin, --password-file, --password-env")
     if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise click.ClickException("no password on stdin")
-        return password
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+        password, where = sys.stdin.readline().rstrip("\r\n"), "stdin"
+    elif from_file is not None:
+        try:
+            lines = from_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"cannot read the password file {from_file}: {exc}") from exc
+        password, where = (lines[0] if lines else ""), f"the first line of {from_file}"
+    elif from_env:
+        password, where = os.environ.get(from_env, ""), f"environment variable {from_env}"
+    else:
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    if not password:
+        raise click.ClickException(f"no password in {where}")
+    return password
+
+
+def password_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--password-stdin, --password-file PATH, --password-env VAR."""
+    for option in (
+        click.option(
+            "--password-env", metavar="VAR", help="Read the password from this environment variable"
+        ),
+        click.option(
+            "--password-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Read the password from the first line of this file",
+        ),
+        click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin"),
+    ):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -30,12 +63,19 @@ def user() -> None:
 @click.option(
     "--role", type=click.Choice([r.value for r in Role]), required=True, help="What the user may do"
 )
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin")
+@password_options
 @pass_context
-def user_add(ctx: Context, name: str, role: str, password_stdin: bool) -> None:
+def user_add(
+    ctx: Context,
+    name: str,
+    role: str,
+    password_stdin: bool,
+    password_file: Path | None,
+    password_env: str | None,
+) -> None:
     """Add a user: admin (everything), moderator (queues, bans) or editor (stories, featuring)."""
     services = ctx.services()
-    added = services.accounts.add(name, role, _password(password_stdin))
+    added = services.accounts.add(name, role, _password(password_stdin, password_file, password_env))
     click.echo(f"added {added.role.value} {added.name}")
 
 
@@ -68,13 +108,15 @@ def user_enable(ctx: Context, name: str) -> None:
 
 @user.command("reset-password")
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of stdin")
+@password_options
 @pass_context
-def user_reset_password(ctx: Context, name: str, password_stdin: bool) -> None:
-    """Set a new password; the user's sessions end and failed sign-ins are forgotten."""
+def user_reset_password(
+    ctx: Context, name: str, password_stdin: bool, password_file: Path | None, password_env: str | None
+) -> None:
+    """Set a new password; the user's sessions end."""
     services = ctx.services()
     services.accounts.get(name)  # fail on an unknown name before asking for a password
-    services.accounts.reset_password(name, _password(password_stdin))
+    services.accounts.reset_password(name, _password(password_stdin, password_file, password_env))
     click.echo(f"new password set for {name}")
 
 
@@ -85,6 +127,33 @@ def user_logout_everywhere(ctx: Context, name: str) -> None:
     """End every dashboard session of a user."""
     ended = ctx.services().accounts.logout_everywhere(name)
     click.echo(f"ended {ended} session{'s' if ended != 1 else ''} of {name}")
+
+
+@user.command("totp")
+@click.argument("name")
+@click.option("--code", help="The code the app shows (asked for when not given)")
+@click.option("--secret", help="Enrol this base32 secret (default: a new one, printed first)")
+@pass_context
+def user_totp(ctx: Context, name: str, code: str | None, secret: str | None) -> None:
+    """Turn on one-time codes (TOTP) for a user: add the printed key to an authenticator app,
+    then give the code it shows. Sign-ins then ask for a code; the user's sessions end."""
+    accounts = ctx.services().accounts
+    accounts.get(name)
+    secret = secret or accounts.new_totp_secret()
+    click.echo(f"key: {secret}")
+    click.echo(f"address for apps: {accounts.totp_uri(name, secret)}")
+    code = code or str(click.prompt("Code from the app"))
+    accounts.enable_totp(name, secret, code)
+    click.echo(f"one-time codes on for {name}")
+
+
+@user.command("totp-off")
+@click.argument("name")
+@pass_context
+def user_totp_off(ctx: Context, name: str) -> None:
+    """Turn one-time codes off for a user (a lost phone); the user's sessions end."""
+    ctx.services().accounts.disable_totp(name)
+    click.echo(f"one-time codes off for {name}")
 
 
 COMMANDS = [user]

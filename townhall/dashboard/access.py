@@ -15,28 +15,47 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from townhall import errors
-from townhall.services import Services
+from townhall.dashboard.context import (
+    ADMIN,
+    ALL_STAFF,
+    FEATURE,
+    PREFIX,
+    QUEUE,
+    SETTINGS,
+    STORIES,
+    STORY_EDIT,
+    services_of,
+    session_of,
+)
+from townhall.dashboard.render import page
 from townhall.services.accounts import Session
 from townhall.types import Role
+
+# Re-exported: the page modules take everything about access from here.
+__all__ = [
+    "ADMIN",
+    "ALL_STAFF",
+    "FEATURE",
+    "PREFIX",
+    "QUEUE",
+    "SETTINGS",
+    "STORIES",
+    "STORY_EDIT",
+    "guarded",
+    "services_of",
+    "session_of",
+]
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "townhall_admin"
 LOGIN_COOKIE = "townhall_login"  # double-submit token for the sign-in form, which has no session yet
-PREFIX = "/admin"
 MAX_BODY = 256_000
-
-ALL_STAFF = frozenset(Role)
-QUEUE = frozenset({Role.ADMIN, Role.MODERATOR})  # queues, decisions, authors, bans
-FEATURE = frozenset(Role)  # staff picks: editors, and moderators working the queue
-STORIES = frozenset(Role)  # reading stories and their threads
-STORY_EDIT = frozenset({Role.ADMIN, Role.EDITOR})  # close, reopen, auto-close
-SETTINGS = frozenset({Role.ADMIN, Role.EDITOR})
-ADMIN = frozenset({Role.ADMIN})  # users, SSO secrets
 
 Handler = Callable[[Request], Response]
 
@@ -63,16 +82,6 @@ class Refusal(Exception):
         self.status = status
         self.code = code
         self.message = message
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-def session_of(request: Request) -> Session:
-    session: Session = request.state.session
-    return session
 
 
 def is_https(request: Request) -> bool:
@@ -123,15 +132,20 @@ async def read_body(request: Request, api: bool) -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
         raise Refusal(413, "too_large", "The request is too large.")
-    if api and request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = json.loads(await request.body() or b"{}")
-        except ValueError as exc:
-            raise Refusal(400, "bad_json", "The request body is not valid JSON.") from exc
-        if not isinstance(data, dict):
-            raise Refusal(400, "bad_json", "The request body must be a JSON object.")
-        return data
-    form = await request.form()
+    try:
+        if api and request.headers.get("content-type", "").startswith("application/json"):
+            try:
+                data = json.loads(await request.body() or b"{}")
+            except ValueError as exc:
+                raise Refusal(400, "bad_json", "The request body is not valid JSON.") from exc
+            if not isinstance(data, dict):
+                raise Refusal(400, "bad_json", "The request body must be a JSON object.")
+            return data
+        form = await request.form()
+    except HTTPException as exc:  # the app's streaming body cap stopped an undeclared (chunked) body
+        if exc.status_code == 413:
+            raise Refusal(413, "too_large", "The request is too large.") from exc
+        raise
     body: dict[str, Any] = {}
     for key in form:
         values = [v for v in form.getlist(key) if isinstance(v, str)]
@@ -184,8 +198,6 @@ def _refused(request: Request, refusal: Refusal, api: bool) -> Response:
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
-    from townhall.dashboard.render import page  # noqa: PLC0415 - render imports this module
-
     return page(
         request,
         "error.html",

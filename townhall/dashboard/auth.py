@@ -70,22 +70,25 @@ async def login(request: Request) -> Response:
         return await run_in_threadpool(_login_page, request, refusal.message, refusal.status)
     expected = request.cookies.get(LOGIN_COOKIE, "")
     sent = str(body.get("login_token", ""))
-    name, password, target = (
-        str(body.get("name", "")),
+    name, password, code, target = (
+        str(body.get("name", ""))[:200],
         str(body.get("password", "")),
+        str(body.get("code", ""))[:20],
         str(body.get("next", "")),
     )
+    # The connecting address, or the reader's as given by a proxy listed in `trusted_proxies`.
+    address = request.client.host if request.client else "unknown"
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         message = "The sign-in form expired. Please try again."
         return await run_in_threadpool(_login_page, request, message, 403, name, target)
     try:
-        session = await run_in_threadpool(services.accounts.login, name, password)
+        session = await run_in_threadpool(services.accounts.login, name, password, address, code)
     except RateLimited as exc:
         return await run_in_threadpool(
             _login_page, request, exc.message[:1].upper() + exc.message[1:] + ".", 429, name, target
         )
     except Unauthorized:
-        message = "That name and password do not match an account."
+        message = "That name, password and one-time code (if you use one) do not match an account."
         return await run_in_threadpool(_login_page, request, message, 401, name, target)
     response = RedirectResponse(safe_next(target), status_code=303)
     set_cookie(

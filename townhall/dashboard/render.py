@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from townhall.dashboard.access import ADMIN, PREFIX, QUEUE, SETTINGS, services_of
+from townhall.dashboard.context import ADMIN, PREFIX, QUEUE, SETTINGS, services_of
 from townhall.services.accounts import Session
 
 # What a redirect's ?done= code says; fixed text, so nothing from the URL is reflected onto the page.
@@ -32,6 +32,8 @@ FLASH = {
     "password": "Password changed. Every other session was signed out.",
     "logged_out_all": "Signed out everywhere else.",
     "signed_out": "You are signed out.",
+    "totp_on": "One-time codes are on: sign-ins now ask for a code from your app.",
+    "totp_off": "One-time codes are off.",
 }
 
 SIGNAL_LABELS = {

@@ -19,7 +19,7 @@ from townhall.dashboard.access import (
 )
 from townhall.dashboard.access import set_cookie as set_session_cookie
 from townhall.dashboard.render import page
-from townhall.errors import Invalid, NotFound, TownhallError, Unauthorized
+from townhall.errors import Invalid, NotFound, TownhallError
 from townhall.types import Role
 
 
@@ -101,18 +101,47 @@ def account_page(request: Request) -> Response:
     return _account_page(request)
 
 
-def _account_page(request: Request, errors: dict[str, str] | None = None) -> Response:
-    """The account page; with errors, the refused password change (422)."""
-    user = session_of(request).user
+def _account_page(request: Request, errors: dict[str, str] | None = None, totp_secret: str = "") -> Response:
+    """The account page; with errors, the refused change (422)."""
+    accounts = services_of(request).accounts
+    user = accounts.get(session_of(request).user.name)
+    # A secret offered for enrolment stays the same across a mistyped code.
+    secret = "" if user.totp else (totp_secret or accounts.new_totp_secret())
     return page(
         request,
         "account.html",
         status_code=422 if errors else 200,
         title="Your account",
         section="account",
-        sessions=services_of(request).accounts.session_count(user.name),
+        sessions=accounts.session_count(user.name),
         errors=errors or {},
+        totp_on=user.totp,
+        totp_secret=secret,
+        totp_uri=accounts.totp_uri(user.name, secret) if secret else "",
     )
+
+
+@guarded(ALL_STAFF)
+def enrol_totp(request: Request) -> Response:
+    """Turn on one-time codes: the code from the app proves it holds the secret shown."""
+    accounts = services_of(request).accounts
+    body = request.state.body
+    secret = str(body.get("secret", ""))[:64]
+    try:
+        accounts.enable_totp(session_of(request).user.name, secret, str(body.get("code", ""))[:20])
+    except Invalid as exc:
+        return _account_page(request, {"code": exc.message}, totp_secret=secret)
+    return _fresh_session(request, "totp_on")
+
+
+@guarded(ALL_STAFF)
+def drop_totp(request: Request) -> Response:
+    accounts = services_of(request).accounts
+    user = session_of(request).user
+    if not accounts.verify_password(user.name, str(request.state.body.get("current", ""))):
+        return _account_page(request, {"totp_current": "That is not your current password."})
+    accounts.disable_totp(user.name)
+    return _fresh_session(request, "totp_off")
 
 
 @guarded(ALL_STAFF)
@@ -120,11 +149,8 @@ def change_own_password(request: Request) -> Response:
     accounts = services_of(request).accounts
     user = session_of(request).user
     body = request.state.body
-    try:
-        accounts.authenticate(user.name, str(body.get("current", "")))
-    except TownhallError as exc:
-        message = "That is not your current password." if isinstance(exc, Unauthorized) else exc.message
-        return _account_page(request, {"current": message})
+    if not accounts.verify_password(user.name, str(body.get("current", ""))):
+        return _account_page(request, {"current": "That is not your current password."})
     try:
         accounts.reset_password(user.name, str(body.get("password", "")))
     except Invalid as exc:
@@ -156,5 +182,7 @@ def routes() -> list[BaseRoute]:
         Route("/users/{name:str}/{action:str}", change_user, methods=["POST"]),
         Route("/account", account_page),
         Route("/account/password", change_own_password, methods=["POST"]),
+        Route("/account/totp", enrol_totp, methods=["POST"]),
+        Route("/account/totp/off", drop_totp, methods=["POST"]),
         Route("/account/logout-everywhere", logout_everywhere, methods=["POST"]),
     ]

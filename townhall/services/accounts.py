@@ -1,4 +1,8 @@
-"""Staff accounts and dashboard sessions: argon2 passwords, a growing delay after failed sign-ins.
+"""Staff accounts and dashboard sessions: argon2 passwords, optional one-time codes (TOTP).
+
+Failed sign-ins slow down the address they come from (``throttle.LoginThrottle``), never the
+account: nobody can lock a moderator out by guessing wrong on purpose. A wrong name, a wrong
+password, a wrong code and a disabled account get the same answer after the same work.
 
 A session is a random token the browser keeps in a cookie; only its SHA-256 is stored, next to
 a CSRF token the dashboard's forms must echo. Ending every session of a user ("log out
@@ -14,28 +18,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
 from townhall.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
 from townhall.services.clock import Clock, utcnow
+from townhall.services.throttle import LoginThrottle
 from townhall.storage import Storage
 from townhall.types import Role
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 takes any length; a cap keeps one request from costing much
-FREE_FAILURES = 3  # typos are free; the delay starts after the third failure in a row
-MAX_DELAY_SECONDS = 900
 SESSION_HOURS = 12
-
-
-def login_delay(failures: int) -> int:
-    """Seconds a user must wait after ``failures`` failed sign-ins in a row: 0, 0, 0, 1, 2, 4, … 900."""
-    if failures < FREE_FAILURES:
-        return 0
-    return int(min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS))
+TOTP_ISSUER = "Townhall"
 
 
 def token_hash(token: str) -> str:
@@ -50,6 +48,7 @@ class User:
     disabled: bool
     created_at: datetime
     failed_logins: int = 0
+    totp: bool = False  # signs in with a one-time code as well
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,13 @@ def _user(row: dict[str, Any]) -> User:
         disabled=bool(row["disabled"]),
         created_at=row["created_at"],
         failed_logins=int(row.get("failed_logins") or 0),
+        totp=bool(row.get("totp_secret")),
     )
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 class AccountService:
@@ -80,10 +85,12 @@ class AccountService:
         clock: Clock = utcnow,
         hasher: PasswordHasher | None = None,
         session_hours: int = SESSION_HOURS,
+        throttle: LoginThrottle | None = None,
     ):
         self.storage = storage
         self.clock = clock
         self.hasher = hasher or PasswordHasher()
+        self.throttle = throttle or LoginThrottle(clock)
         self.session_length = timedelta(hours=session_hours)
         self._decoy_hash = ""
 
@@ -121,53 +128,94 @@ class AccountService:
         return self._change(name, disabled=True)
 
     def enable(self, name: str) -> User:
-        return self._change(name, disabled=False, failed_logins=0, last_failed_at=None)
+        return self._change(name, disabled=False)
 
     def set_role(self, name: str, role: Role | str) -> User:
         return self._change(name, role=self._role(role).value)
 
     def reset_password(self, name: str, password: str) -> User:
-        """A new password; every session ends and the failed-sign-in delay is cleared."""
+        """A new password; every session ends."""
         password_hash = self.hasher.hash(self._check_password(password))
-        return self._change(name, password_hash=password_hash, failed_logins=0, last_failed_at=None)
+        return self._change(name, password_hash=password_hash)
 
     # -- signing in ----------------------------------------------------------------------------
 
-    def authenticate(self, name: str, password: str) -> User:
-        """The user for a name and password.
+    def authenticate(self, name: str, password: str, address: str = "", code: str = "") -> User:
+        """The user for a name, password and (for accounts that use one) one-time code.
+
+        ``address`` is where the attempt comes from: failures slow that address down, for that
+        name and overall, and never the account itself.
 
         Raises:
-            RateLimited: too many failures in a row; the message says how long to wait.
-            Unauthorized: the name or password is wrong, or the account is disabled (one message).
+            RateLimited: too many failures from this address; the message says how long to wait.
+            Unauthorized: anything is wrong or the account is disabled (one message, the same work).
         """
-        now = self.clock()
-        with self.storage.read() as tx:
-            row = tx.accounts.by_name(name.strip())
-        if row is None or len(password) > MAX_PASSWORD:
-            self._verify(self._decoy(), password[:MAX_PASSWORD])
-            raise Unauthorized("the name or password is not right", code="bad_login")
-        wait = self._wait(row, now)
+        wait = self.throttle.wait(address, name)
         if wait > 0:
-            # Refused before checking the password, so guessing costs the attacker the delay.
+            # Refused before checking anything, whether or not the name exists.
             raise RateLimited(
-                f"too many failed sign-ins: try again in {wait} second{'s' if wait != 1 else ''}",
+                f"too many failed sign-ins from your network: try again in {_minutes(wait)}",
                 code="login_delayed",
                 fields={"retry_after": str(wait)},
             )
-        if not self._verify(row["password_hash"], password) or row["disabled"]:
+        with self.storage.read() as tx:
+            row = tx.accounts.by_name(name.strip())
+        # One argon2 verification on every path, so an unknown name takes as long as a known one.
+        stored = row["password_hash"] if row is not None else self._decoy()
+        right = self._verify(stored, password[:MAX_PASSWORD]) and len(password) <= MAX_PASSWORD
+        right = right and row is not None and not row["disabled"]
+        secret = row.get("totp_secret") if row is not None else None
+        if right and secret:
+            right = pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), valid_window=1)
+        if not right or row is None:
+            self.throttle.failed(address, name)
+            raise Unauthorized("the name, password or one-time code is not right", code="bad_login")
+        self.throttle.succeeded(address, name)
+        if self.hasher.check_needs_rehash(row["password_hash"]):
             with self.storage.write() as tx:
-                tx.accounts.record_failure(row["id"], now)
-            raise Unauthorized("the name or password is not right", code="bad_login")
-        with self.storage.write() as tx:
-            tx.accounts.clear_failures(row["id"])
-            if self.hasher.check_needs_rehash(row["password_hash"]):
                 tx.accounts.update(row["id"], password_hash=self.hasher.hash(password))
         return _user(row)
 
-    def login(self, name: str, password: str) -> Session:
-        """Check the password and open a session."""
-        user = self.authenticate(name, password)
+    def login(self, name: str, password: str, address: str = "", code: str = "") -> Session:
+        """Check the password (and code) and open a session."""
+        user = self.authenticate(name, password, address, code)
         return self.start_session(user)
+
+    def verify_password(self, name: str, password: str) -> bool:
+        """Whether ``password`` is this (signed-in) user's own, e.g. before they change it."""
+        with self.storage.read() as tx:
+            row = tx.accounts.by_name(name)
+        stored = row["password_hash"] if row is not None else self._decoy()
+        return self._verify(stored, password[:MAX_PASSWORD]) and row is not None
+
+    # -- one-time codes (TOTP) ------------------------------------------------------------------
+
+    @staticmethod
+    def new_totp_secret() -> str:
+        return pyotp.random_base32()
+
+    @staticmethod
+    def totp_uri(name: str, secret: str) -> str:
+        """The otpauth:// address an authenticator app reads (typed in, or as a QR code)."""
+        return pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=TOTP_ISSUER)
+
+    def enable_totp(self, name: str, secret: str, code: str) -> User:
+        """Require a one-time code from now on, once the user proves their app has ``secret``."""
+        if len(secret) < 16 or len(secret) > 64:
+            raise Invalid("the one-time code secret is not valid", fields={"secret": "not valid"})
+        try:
+            good = pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), valid_window=1)
+        except (ValueError, TypeError):  # not base32
+            good = False
+        if not good:
+            raise Invalid(
+                "that code does not match: check the app's clock and enter the current code",
+                fields={"code": "does not match"},
+            )
+        return self._change(name, totp_secret=secret)
+
+    def disable_totp(self, name: str) -> User:
+        return self._change(name, totp_secret=None)
 
     def start_session(self, user: User) -> Session:
         token = secrets.token_urlsafe(32)
@@ -219,7 +267,12 @@ class AccountService:
             if row is None:
                 raise NotFound(f"no user {name!r}", code="unknown_user")
             tx.accounts.update(row["id"], **values)
-            if values.get("disabled") or "password_hash" in values or "role" in values:
+            if (
+                values.get("disabled")
+                or "password_hash" in values
+                or "role" in values
+                or "totp_secret" in values
+            ):
                 tx.accounts.end_all_sessions(row["id"])
             updated = tx.accounts.get(row["id"])
         assert updated is not None
@@ -236,14 +289,6 @@ class AccountService:
             return bool(self.hasher.verify(password_hash, password))
         except (VerificationError, InvalidHashError):
             return False
-
-    def _wait(self, row: dict[str, Any], now: datetime) -> int:
-        delay = login_delay(int(row["failed_logins"] or 0))
-        last = row["last_failed_at"]
-        if delay == 0 or last is None:
-            return 0
-        remaining = (last + timedelta(seconds=delay) - now).total_seconds()
-        return max(0, int(remaining + 0.999))
 
     @staticmethod
     def _role(role: Role | str) -> Role:

@@ -47,20 +47,6 @@ class AccountRepo:
     def update(self, user_id: int, **values: Any) -> None:
         self.c.execute(update(users).where(users.c.id == user_id).values(**values))
 
-    def record_failure(self, user_id: int, now: datetime) -> int:
-        """Count one failed sign-in; returns the new count."""
-        self.c.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            .values(failed_logins=users.c.failed_logins + 1, last_failed_at=now)
-        )
-        return int(self.c.execute(select(users.c.failed_logins).where(users.c.id == user_id)).scalar_one())
-
-    def clear_failures(self, user_id: int) -> None:
-        self.c.execute(
-            update(users).where(users.c.id == user_id).values(failed_logins=0, last_failed_at=None)
-        )
-
     def add_session(self, token_hash: str, user_id: int, csrf: str, now: datetime, expires: datetime) -> None:
         self.c.execute(
             insert(sessions).values(
