@@ -31,11 +31,19 @@ from townhall.moderation.verdict import Moderator
 from townhall.ops import health
 from townhall.ops.metrics import Metrics
 from townhall.ops.requests import ObservedRequests
+from townhall.scheduler import Scheduler
 from townhall.services import Services, build_services
 from townhall.services.clock import Clock, utcnow
 from townhall.storage import Storage
+from townhall.web.feeds import feed_routes
+from townhall.web.mail import mail_routes
 
 log = logging.getLogger(__name__)
+
+# Seconds between runs of the periodic jobs (a write that queues work wakes its job at once).
+MAIL_SECONDS = 30.0
+WEBHOOK_SECONDS = 15.0
+DIGEST_SECONDS = 300.0
 
 WIDGET_FILES = {"embed.js": "text/javascript; charset=utf-8", "embed.css": "text/css; charset=utf-8"}
 
@@ -86,6 +94,15 @@ def _queue_sizes(services: Services) -> dict[str, int]:
     return {name: counts[name] for name in ("held", "pending", "reported")}
 
 
+def schedule_jobs(scheduler: Scheduler, services: Services) -> None:
+    """The server's periodic jobs: sending mail, delivering webhooks, moderators' digests."""
+    scheduler.every(MAIL_SECONDS, "mail", services.outbox.send_pending)
+    scheduler.every(WEBHOOK_SECONDS, "webhooks", services.webhooks.deliver_pending)
+    scheduler.every(DIGEST_SECONDS, "digests", services.digests.send_due)
+    services.outbox.wake = lambda: scheduler.wake("mail")
+    services.webhooks.wake = lambda: scheduler.wake("webhooks")
+
+
 def create_app(
     config: Settings,
     *,
@@ -114,13 +131,20 @@ def create_app(
     routes: list[BaseRoute] = [*health.routes(storage, config.redis_url, metrics)]
     routes.append(Mount("/api/v1", app=build_api(state)))
     routes.append(Mount("/admin", app=build_dashboard(services)))
+    routes += mail_routes(services) + feed_routes(services)
     routes += [_widget_file(name, media_type) for name, media_type in WIDGET_FILES.items()]
     routes += extra_routes or []
+
+    scheduler = Scheduler()
+    if config.background_jobs:
+        schedule_jobs(scheduler, services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await broker.start()
+        await scheduler.start()
         yield
+        await scheduler.stop()
         await broker.stop()
         storage.close()
 
@@ -135,4 +159,5 @@ def create_app(
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.services = services
+    app.state.scheduler = scheduler  # add periodic jobs with scheduler.every(...) before start
     return app

@@ -120,6 +120,33 @@ class Settings(BaseModel):
             " here added (see docs/proxies.md). Empty = use the connecting address"
         ),
     )
+    public_url: str = Field(
+        "",
+        description="This server's public base URL (https://comments.news.example), "
+        "for links in e-mails and feeds",
+    )
+    smtp_host: str = Field("", description="SMTP server for e-mail notifications; empty = no e-mail is sent")
+    smtp_port: int = Field(
+        587, ge=1, le=65535, description="SMTP server port (587 STARTTLS, 465 TLS, 25 none)"
+    )
+    smtp_security: str = Field("starttls", description="SMTP connection security: starttls, tls or none")
+    smtp_user: str = Field("", description="SMTP user name; empty = no login")
+    smtp_password: SecretStr = Field(
+        SecretStr(""), description="SMTP password (set it through TOWNHALL_SMTP_PASSWORD, not in a file)"
+    )
+    smtp_timeout: float = Field(10.0, gt=0, le=120, description="Seconds to wait for the SMTP server")
+    mail_from: str = Field(
+        "", description="From address of notification e-mails, e.g. Comments <comments@news.example>"
+    )
+    background_jobs: bool = Field(
+        True,
+        description="Run periodic jobs (sending mail and webhooks, digests) inside the server; "
+        "off = run `townhall mail send-pending` and `townhall webhook deliver` from cron",
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook URLs on loopback or private addresses (testing only)"
+    )
+    webhook_timeout: float = Field(10.0, gt=0, le=60, description="Seconds to wait for a webhook receiver")
     sites: tuple[SiteDeclaration, ...] = Field((), description="Sites to create or update at start")
 
     @field_validator("log_level")
@@ -153,6 +180,20 @@ class Settings(BaseModel):
         if value.lower() not in {"text", "json"}:
             raise ValueError("must be text or json")
         return value.lower()
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _known_security(cls, value: str) -> str:
+        if value.lower() not in {"starttls", "tls", "none"}:
+            raise ValueError("must be one of starttls, tls, none")
+        return value.lower()
+
+    @field_validator("public_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod

@@ -13,10 +13,12 @@ from townhall.api import shape
 from townhall.api.schemas import (
     MAX_ID,
     ErasureRequest,
+    NewWebhook,
     SiteSettingsChange,
     StoryPush,
     StorySchedule,
     StoryState,
+    iso,
 )
 from townhall.api.security import API_KEY
 from townhall.api.state import ApiState, api_state
@@ -24,6 +26,7 @@ from townhall.errors import NotFound, Unauthorized
 from townhall.models import Site, Story
 from townhall.services.sites import apply_settings
 from townhall.services.urls import normalise_origin
+from townhall.services.webhooks import Webhook, delivery_state
 from townhall.types import ActorKind
 
 
@@ -179,3 +182,57 @@ def erase_reader(
 @router.get("/erasures", summary="The record of readers erased on this site")
 def list_erasures(state: State, site: KeySite) -> dict[str, Any]:
     return {"erasures": state.services.readers.erasures(site)}
+
+
+WebhookId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _webhook_json(hook: Webhook) -> dict[str, Any]:
+    return {"id": hook.id, "url": hook.url, "events": list(hook.events), "created_at": iso(hook.created_at)}
+
+
+@router.get("/webhooks", summary="The site's webhooks")
+def list_webhooks(state: State, site: KeySite) -> dict[str, Any]:
+    return {"webhooks": [_webhook_json(h) for h in state.services.webhooks.list(site.id)]}
+
+
+@router.post("/webhooks", status_code=201, summary="Add a webhook; its signing secret is in this answer only")
+def add_webhook(state: State, site: KeySite, data: NewWebhook) -> dict[str, Any]:
+    hook, secret = state.services.webhooks.add(site.id, data.url, data.events)
+    return {"webhook": _webhook_json(hook), "secret": secret}
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook and its delivery log")
+def remove_webhook(state: State, site: KeySite, webhook_id: WebhookId) -> Response:
+    state.services.webhooks.remove(webhook_id, site.id)
+    return Response(status_code=204)
+
+
+@router.post("/webhooks/{webhook_id}/test", status_code=202, summary="Send a test event (ping)")
+def test_webhook(state: State, site: KeySite, webhook_id: WebhookId) -> dict[str, Any]:
+    return {"delivery_id": state.services.webhooks.send_test(webhook_id, site.id)}
+
+
+@router.get("/webhooks/deliveries", summary="The delivery log: the site's newest deliveries")
+def webhook_deliveries(
+    state: State, site: KeySite, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> dict[str, Any]:
+    rows = state.services.webhooks.deliveries(site.id, limit)
+    return {
+        "deliveries": [
+            {
+                "id": row["id"],
+                "webhook_id": row["webhook_id"],
+                "url": row["url"],
+                "event": row["event"],
+                "attempts": row["attempts"],
+                "state": delivery_state(row),
+                "last_status": row["last_status"],
+                "last_error": row["last_error"],
+                "created_at": iso(row["created_at"]),
+                "next_attempt_at": iso(row["next_attempt_at"]),
+                "delivered_at": iso(row["delivered_at"]),
+            }
+            for row in rows
+        ]
+    }

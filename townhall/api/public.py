@@ -16,11 +16,12 @@ from townhall.api.schemas import MAX_ID, EditComment, NewComment, NewReport, New
 from townhall.api.security import READER_TOKEN, SSO_TOKEN
 from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
 from townhall.api.threads import page_key, page_response
-from townhall.errors import NotFound
+from townhall.errors import Invalid, NotFound
 from townhall.models import Comment, Site
 from townhall.services.holds import causes
 from townhall.services.identity import from_sso, guest, keyed_hash, network_key
-from townhall.types import SortOrder
+from townhall.services.mail import check_address
+from townhall.types import CommentStatus, SortOrder
 
 router = APIRouter(tags=["public"])
 
@@ -118,6 +119,7 @@ def post_comment(
         identity = guest(
             data.author_name or "", data.author_email, reader, services.secret, services.config.max_name_chars
         )
+    notify_to = _notify_address(state, data.notify_replies, identity.email)
     posted = services.comments.post(
         the_site,
         data.url,
@@ -135,7 +137,22 @@ def post_comment(
         "status": posted.comment.status.value,
         "message": posted.message,
     }
+    if notify_to and posted.comment.status is not CommentStatus.REJECTED:
+        body["notify"] = services.notices.subscribe(the_site, posted.comment, notify_to).message
     return shape.FastJSONResponse(body, status_code=201)
+
+
+def _notify_address(state: ApiState, wanted: bool, email: str | None) -> str | None:
+    """Checked before the comment is posted, so a bad request leaves nothing behind."""
+    if not wanted:
+        return None
+    if not state.services.outbox.enabled:
+        raise Invalid("this site does not send e-mail notifications", fields={"notify_replies": "off"})
+    if not email:
+        raise Invalid(
+            "an e-mail address is needed for reply notifications", fields={"author_email": "required"}
+        )
+    return check_address(email, "author_email")
 
 
 @router.get("/comments/{comment_id}", summary="Read your own comment (held ones too) with its edit token")
@@ -247,6 +264,7 @@ async def widget_config(request: Request, state: State, site_id: str) -> dict[st
         "edit_window_minutes": site.settings.edit_window_minutes,
         "sso": bool(site.sso_secret),
         "page_size": state.services.config.page_size,
+        "notify": state.services.outbox.enabled,
     }
 
 

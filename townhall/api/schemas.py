@@ -46,6 +46,10 @@ class NewComment(_Body):
     author_email: str | None = Field(None, max_length=320, description="Optional, never shown")
     sso_token: str | None = Field(None, max_length=4096, description="Publisher-signed HS256 token")
     website: str | None = Field(None, max_length=2048, description="Honeypot: people leave it empty")
+    notify_replies: bool = Field(
+        False,
+        description="E-mail the author about replies (to author_email, or the SSO e-mail), once confirmed",
+    )
 
 
 class EditComment(_Body):
@@ -105,6 +109,11 @@ class AuthorBan(_Body):
     reason: str = Field("", max_length=500)
     reject_pending: bool = Field(True, description="Also reject the author's comments still waiting")
     comment_id: Id | None = Field(None, description="The comment the ban was decided on (audit trail)")
+
+
+class NewWebhook(_Body):
+    url: str = Field(min_length=1, max_length=2048, description="http(s) URL the events are POSTed to")
+    events: list[str] | None = Field(None, max_length=20, description="Events to send; all when left out")
 
 
 class SiteSettingsChange(_Body):

@@ -71,9 +71,19 @@ def main(ctx: click.Context, config_path: Path | None, database_url: str | None)
 
 
 def _register() -> None:
-    from townhall.cli import backup, demo, importing, moderation, readers, serve, sites, users  # noqa: PLC0415
+    from townhall.cli import (  # noqa: PLC0415
+        backup,
+        demo,
+        importing,
+        moderation,
+        notify,
+        readers,
+        serve,
+        sites,
+        users,
+    )
 
-    for module in (serve, demo, sites, moderation, users, backup, importing, readers):
+    for module in (serve, demo, sites, moderation, users, backup, importing, readers, notify):
         for command in module.COMMANDS:
             main.add_command(command)
 

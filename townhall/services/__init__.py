@@ -12,12 +12,17 @@ from townhall.services.articles import ArticleFetcher
 from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import CommentService, Limits
+from townhall.services.digest import Digests
+from townhall.services.feeds import Feeds
+from townhall.services.mail import Outbox
 from townhall.services.moderation_context import ModerationContexts
+from townhall.services.notices import ReplyNotices
 from townhall.services.queue import ModerationQueue
 from townhall.services.readers import ReaderRights
 from townhall.services.sites import SiteService
 from townhall.services.stats import StatsService
 from townhall.services.stories import StoryService
+from townhall.services.webhooks import WebhookService
 from townhall.storage import Storage
 
 __all__ = ["Services", "build_services"]
@@ -36,6 +41,11 @@ class Services:
     stats: StatsService
     contexts: ModerationContexts
     readers: ReaderRights
+    outbox: Outbox
+    notices: ReplyNotices
+    digests: Digests
+    webhooks: WebhookService
+    feeds: Feeds
 
 
 def build_services(
@@ -66,6 +76,27 @@ def build_services(
     queue = ModerationQueue(storage, clock, bans)
     stats = StatsService(storage, clock)
     readers = ReaderRights(storage, secret, clock)
+    outbox = Outbox(storage, config, clock)
+    notices = ReplyNotices(storage, outbox, secret, clock)
+    webhooks = WebhookService(storage, config, clock)
+    # What a change causes (a reply notice, a webhook delivery) is queued in the change's transaction.
+    storage.before_commit("reply-notices", notices.on_changes)
+    storage.before_commit("webhooks", webhooks.on_changes)
     return Services(
-        config, storage, secret, sites, stories, comments, accounts, queue, stats, contexts, readers
+        config,
+        storage,
+        secret,
+        sites,
+        stories,
+        comments,
+        accounts,
+        queue,
+        stats,
+        contexts,
+        readers,
+        outbox,
+        notices,
+        Digests(storage, outbox, clock),
+        webhooks,
+        Feeds(storage, stories),
     )

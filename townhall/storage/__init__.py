@@ -22,17 +22,21 @@ from townhall.storage import migrate
 from townhall.storage.accounts import AccountRepo
 from townhall.storage.authors import AuthorRepo
 from townhall.storage.bans import BanRepo
+from townhall.storage.changes import CommentChange, StoryChange
 from townhall.storage.comments import CommentRepo
 from townhall.storage.dump import DumpRepo
 from townhall.storage.engine import WRITE_OPTION, make_engine
 from townhall.storage.feedback import FeedbackRepo
 from townhall.storage.imports import ImportRepo
+from townhall.storage.outbox import OutboxRepo
 from townhall.storage.queue import QueueRepo
 from townhall.storage.readers import ReaderRepo
 from townhall.storage.recent import RecentRepo
 from townhall.storage.sites import SiteRepo
 from townhall.storage.stats import StatsRepo
 from townhall.storage.stories import StoryRepo
+from townhall.storage.subscriptions import SubscriptionRepo
+from townhall.storage.webhooks import WebhookRepo
 
 __all__ = ["MigrationsPending", "Repos", "Storage"]
 
@@ -47,11 +51,14 @@ class Repos:
     def __init__(self, connection: Connection):
         self.connection = connection
         self.touched: set[int] = set()  # stories whose threads this unit of work changed
+        self.comment_changes: list[CommentChange] = []  # gathered from the audit events written
+        self.story_changes: list[StoryChange] = []
+        self.after_commit: list[Callable[[], None]] = []  # e.g. wake a worker for what was queued
         self.sites = SiteRepo(connection)
-        self.stories = StoryRepo(connection, self.touched)
+        self.stories = StoryRepo(connection, self.touched, self.story_changes)
         self.authors = AuthorRepo(connection)
         self.bans = BanRepo(connection)
-        self.comments = CommentRepo(connection)
+        self.comments = CommentRepo(connection, self.comment_changes)
         self.feedback = FeedbackRepo(connection)
         self.accounts = AccountRepo(connection)
         self.queue = QueueRepo(connection)
@@ -60,6 +67,9 @@ class Repos:
         self.dump = DumpRepo(connection)
         self.imports = ImportRepo(connection, self.touched)
         self.readers = ReaderRepo(connection)
+        self.outbox = OutboxRepo(connection)
+        self.subscriptions = SubscriptionRepo(connection)
+        self.webhooks = WebhookRepo(connection)
 
 
 class Storage:
@@ -69,10 +79,17 @@ class Storage:
         self.backend = self.engine.dialect.name
         self._write_lock = threading.Lock() if self.backend == "sqlite" else None
         self._listeners: list[Callable[[set[int]], None]] = []
+        self._before_commit: dict[str, Callable[[Repos], None]] = {}
 
     def on_change(self, listener: Callable[[set[int]], None]) -> None:
         """Call ``listener(story_ids)`` after each committed write that changed those stories' threads."""
         self._listeners.append(listener)
+
+    def before_commit(self, name: str, hook: Callable[[Repos], None]) -> None:
+        """Call ``hook(repos)`` at the end of each write that changed comments or stories, inside
+        its transaction: what the hook writes commits with the change, or not at all. A hook
+        registered again under the same name replaces the earlier one."""
+        self._before_commit[name] = hook
 
     @contextmanager
     def read(self) -> Iterator[Repos]:
@@ -99,9 +116,14 @@ class Storage:
         ):
             repos = Repos(connection)
             yield repos
+            if repos.comment_changes or repos.story_changes:
+                for hook in list(self._before_commit.values()):
+                    hook(repos)
         if repos.touched:
             for listener in self._listeners:
                 listener(set(repos.touched))
+        for callback in repos.after_commit:
+            callback()
 
     @contextmanager
     def snapshot(self) -> Iterator[Repos]:

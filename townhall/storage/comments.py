@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, and_, insert, or_, select, update
 
 from townhall.models import Comment, CommentEvent
 from townhall.storage import _rows
+from townhall.storage.changes import CommentChange
 from townhall.storage.schema import authors, comment_events, comments
 from townhall.types import ActorKind, CommentStatus, SortOrder
 
@@ -24,8 +25,9 @@ def _with_author() -> Select[Any]:
 
 
 class CommentRepo:
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, changes: list[CommentChange] | None = None):
         self.c = connection
+        self.changes = changes if changes is not None else []
 
     def insert(self, **values: Any) -> int:
         result = self.c.execute(insert(comments).values(**values))
@@ -73,6 +75,11 @@ class CommentRepo:
                 reason=reason,
                 details=details or {},
                 created_at=now,
+            )
+        )
+        self.changes.append(
+            CommentChange(
+                comment_id, from_status.value if from_status else None, to_status.value, details or {}
             )
         )
 

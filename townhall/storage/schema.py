@@ -293,3 +293,79 @@ erasures = Table(
     Column("reason", Text, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
 )
+# -- e-mail: an outbox written in the transaction that causes the mail, sent by a worker ----------
+
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),  # confirm, reply, digest
+    Column("dedupe_key", String(200), unique=True),  # a notice is queued once, however often it is caused
+    Column("to_addr", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("headers", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),  # null once sent or given up
+    Column("sent_at", UTCDateTime),
+    Column("failed_at", UTCDateTime),
+    Column("last_error", Text, nullable=False, default=""),
+    Index(None, "next_attempt_at"),
+)
+
+reply_subscriptions = Table(
+    "reply_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", String(63), ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("author_id", Integer, ForeignKey("authors.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("unsubscribed_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "site_id", "email"),
+)
+
+digest_subscriptions = Table(
+    "digest_subscriptions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("period_hours", Integer, nullable=False),
+    Column("last_sent_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# -- webhooks: signed POSTs per site, queued in the transaction of the event ----------------------
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", String(63), ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("payload", Text, nullable=False),  # the exact body that is signed and sent
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("failed_at", UTCDateTime),
+    Column("last_status", Integer),
+    Column("last_error", Text, nullable=False, default=""),
+    Index(None, "next_attempt_at"),
+    Index(None, "webhook_id", "id"),
+)

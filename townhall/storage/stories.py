@@ -10,15 +10,22 @@ from sqlalchemy import Connection, insert, select, update
 
 from townhall.models import Story
 from townhall.storage import _rows
+from townhall.storage.changes import StoryChange
 from townhall.storage.schema import stories, story_events
 
 _STORY_COLUMNS = [c for c in stories.c if c.name != "representation"]
 
 
 class StoryRepo:
-    def __init__(self, connection: Connection, touched: set[int] | None = None):
+    def __init__(
+        self,
+        connection: Connection,
+        touched: set[int] | None = None,
+        changes: list[StoryChange] | None = None,
+    ):
         self.c = connection
         self.touched = touched if touched is not None else set()
+        self.changes = changes if changes is not None else []
 
     def get(self, story_id: int) -> Story | None:
         row = self.c.execute(select(*_STORY_COLUMNS).where(stories.c.id == story_id)).mappings().first()
@@ -67,6 +74,7 @@ class StoryRepo:
                 created_at=now,
             )
         )
+        self.changes.append(StoryChange(story_id, action))
 
     def events(self, story_id: int) -> list[dict[str, Any]]:
         query = select(story_events).where(story_events.c.story_id == story_id).order_by(story_events.c.id)

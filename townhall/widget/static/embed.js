@@ -4,7 +4,7 @@ Options on the script tag: data-townhall-site, -url, -target (selector), -sso-to
 JS: Townhall.mount(element, {url, sort, theme, sso}), Townhall.counts().
 Hooks: section.townhall[data-theme] h2.th-count select.th-sort .th-status(polite) .th-alert[role=alert] .th-closed
 button.th-more button.th-new ("N new comments — show", live updates while the reader types);
-.th-compose>form.th-form: textarea[name=body] input[name=author_name|author_email|website(honeypot)]
+.th-compose>form.th-form: textarea[name=body] input[name=author_name|author_email|website(honeypot)] p.th-notify>input[type=checkbox]
 button[type=submit] p.th-error[data-field]; form.th-form.th-reply-form|.th-edit-form button.th-cancel;
 li.th-item>article.th-comment[data-id][data-depth](.th-featured .th-own .th-is-held .th-deleted .th-new)+ol.th-replies;
 in it .th-author .th-badge .th-pick time.th-time .th-edited .th-body .th-held .th-msg, button.th-up|th-down
@@ -327,6 +327,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       const name = guest && h('input', {type: 'text', autocomplete: 'name', maxlength: 80, value: me.name || ''});
       const email = guest && h('input', {type: 'email', autocomplete: 'email', maxlength: 320, value: me.email || ''});
       const trap = h('input', {type: 'text', name: 'website', id: 'th' + ++seq, tabindex: -1, autocomplete: 'off'});
+      const notify = !edit && S.cfg.notify && h('input', {type: 'checkbox', id: 'th' + ++seq});
       const alert = h('div.th-alert', {role: 'alert'});
       const submit = h('button.th-submit', {type: 'submit', text: edit ? 'Save changes' : rec ? 'Post reply' : 'Post comment'});
       const inputs = {body, author_name: name, author_email: email};
@@ -337,6 +338,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           h('p.th-hint', {text: 'Markdown works: *italic*, **bold**, [link](https://…), > quote'})),
         guest && h('div.th-row', {}, field('author_name', 'Name', name),
           field('author_email', h('span', {}, 'E-mail ', h('small', {text: '(optional, never shown)'})), email)),
+        notify && h('p.th-notify', {}, notify, h('label', {for: notify.id, text: ' Notify me of replies by e-mail'})),
         !edit && h('div.th-hp', {'aria-hidden': 'true'}, h('label', {for: trap.id, text: 'Website (leave empty)'}), trap),
         alert, h('div.th-buttons', {}, submit, close && button('th-cancel', 'Cancel', () => close(true))));
 
@@ -362,7 +364,8 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         const text = body.value.trim(), bad = {};
         if (!text) bad.body = 'Please write your comment first.';
         if (guest && !name.value.trim()) bad.author_name = 'Please enter your name.';
-        if (bad.body || bad.author_name) return problems(bad);
+        if (guest && notify && notify.checked && !email.value.trim()) bad.author_email = 'Please enter your e-mail to be notified.';
+        if (Object.keys(bad).length) return problems(bad);
         const label = submit.textContent;
         submit.disabled = true;
         submit.textContent = edit ? 'Saving…' : 'Posting…';
@@ -370,7 +373,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           if (edit) return await saveEdit(rec, text, close);
           const who = guest ? {name: name.value.trim(), email: email.value.trim()} : {};
           const r = await call('POST', 'comments', {site: SITE, url: S.url, body: text, parent_id: rec ? rec.c.id : null,
-            author_name: who.name || null, author_email: who.email || null, sso_token: S.sso, website: trap.value});
+            author_name: who.name || null, author_email: who.email || null, sso_token: S.sso, website: trap.value, notify_replies: !!(notify && notify.checked)});
           if (guest) save('townhall:author', who);
           if (r.status === 'rejected') return (alert.textContent = r.message);
           const c = r.comment, held = r.status === 'held';
@@ -384,7 +387,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           if (!added && (added = S.recs.get(c.id))) draw(Object.assign(added, {c})); // a live update came first
           offer();
           setTotal(S.total + !held);
-          say(held ? 'Your comment is awaiting moderation' : 'Comment posted');
+          say((held ? 'Your comment is awaiting moderation' : 'Comment posted') + (r.notify ? '. ' + r.notify : ''));
           if (added) {
             added.el.classList.add('th-new');
             focus(added.el);

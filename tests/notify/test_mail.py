@@ -1,0 +1,162 @@
+"""Reply notifications and the outbox, against a real SMTP server on loopback (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import ORIGIN, FakeClock
+from tests.notify.conftest import PUBLIC_URL, Inbox
+from townhall.errors import Invalid, NotFound
+from townhall.services import Services, build_services
+from townhall.services.identity import guest
+from townhall.services.mail import MAX_ATTEMPTS
+from townhall.storage import Storage
+
+URL = f"{ORIGIN}/politics/bridge-vote"
+ALICE = "alice@example.org"
+
+
+def post(services: Services, site, body: str, name: str, parent_id: int | None = None):
+    return services.comments.post(
+        site, URL, body, guest(name, None, f"reader-{name}-0123456789", "s"), parent_id=parent_id
+    )
+
+
+def link(message, path: str) -> str:
+    found = re.search(rf"{re.escape(PUBLIC_URL)}{path}/(\S+)", message.get_content())
+    assert found, message.get_content()
+    return found.group(1)
+
+
+def outbox_kinds(services: Services) -> list[str]:
+    return [row["kind"] for row in reversed(services.outbox.recent())]
+
+
+def test_double_opt_in_then_reply_notice_with_one_click_unsubscribe(
+    notify_services: Services, site, inbox: Inbox
+) -> None:
+    services = notify_services
+    alice = post(services, site, "The bridge vote was rushed.", "Alice").comment
+    subscribed = services.notices.subscribe(site, alice, ALICE)
+    assert not subscribed.confirmed
+    # Before confirming: a reply queues nothing for Alice.
+    post(services, site, "Not rushed, it was debated for a year.", "Bob", parent_id=alice.id)
+    assert services.outbox.send_pending().sent == 1
+    (confirm_mail,) = inbox.wait_for(1)
+    assert confirm_mail["To"] == ALICE
+    assert confirm_mail["Subject"] == "Confirm reply notifications from The Ledger"
+    assert outbox_kinds(services) == ["confirm"]
+
+    services.notices.confirm(link(confirm_mail, "/mail/confirm"))
+    reply = post(services, site, "A year is not long for a bridge.", "Carol", parent_id=alice.id).comment
+    post(services, site, "Answering myself.", "Alice", parent_id=alice.id)  # no notice to oneself
+    assert services.outbox.send_pending().sent == 1
+    notice = inbox.wait_for(2)[1]
+    assert notice["To"] == ALICE
+    assert notice["Subject"] == "New reply to your comment on The Ledger"
+    assert "Carol replied" in notice.get_content() and "A year is not long" in notice.get_content()
+    token = link(notice, "/mail/unsubscribe")
+    assert notice["List-Unsubscribe"] == f"<{PUBLIC_URL}/mail/unsubscribe/{token}>"
+    assert notice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert notice["Message-ID"].endswith("@news.example>")
+    assert reply.id
+
+    services.notices.unsubscribe(token)
+    post(services, site, "One more reply.", "Dave", parent_id=alice.id)
+    assert services.outbox.send_pending().sent == 0
+    assert len(inbox.messages) == 2
+    # Asking again needs a new confirmation.
+    again = post(services, site, "New comment.", "Alice").comment
+    assert not services.notices.subscribe(site, again, ALICE).confirmed
+
+
+def test_a_reader_who_confirmed_once_is_not_asked_again(
+    notify_services: Services, site, inbox: Inbox
+) -> None:
+    services = notify_services
+    first = post(services, site, "First.", "Alice").comment
+    services.notices.subscribe(site, first, ALICE)
+    services.outbox.send_pending()
+    services.notices.confirm(link(inbox.wait_for(1)[0], "/mail/confirm"))
+    second = post(services, site, "Second.", "Alice").comment
+    assert services.notices.subscribe(site, second, ALICE).confirmed
+    # Someone else giving Alice's address must confirm it themselves.
+    mallory = post(services, site, "Third.", "Mallory").comment
+    assert not services.notices.subscribe(site, mallory, ALICE).confirmed
+
+
+def test_a_held_reply_notifies_only_when_a_moderator_publishes_it(
+    notify_services: Services, site, inbox: Inbox
+) -> None:
+    services = notify_services
+    alice = post(services, site, "Top comment.", "Alice").comment
+    services.notices.subscribe(site, alice, ALICE)
+    services.outbox.send_pending()
+    services.notices.confirm(link(inbox.wait_for(1)[0], "/mail/confirm"))
+    site = services.sites.update_settings(site.id, {"moderation_mode": "pre"})
+    held = post(services, site, "A held reply.", "Bob", parent_id=alice.id).comment
+    assert held.status.value == "held"
+    assert services.outbox.send_pending().sent == 0
+    services.queue.approve(held.id, "mod")
+    services.queue.reject(held.id, "mod")
+    services.queue.approve(held.id, "mod")  # published twice: still one notice
+    assert services.outbox.send_pending().sent == 1
+    assert len(inbox.wait_for(2)) == 2
+
+
+def test_bad_links_and_addresses_are_refused(notify_services: Services, site) -> None:
+    services = notify_services
+    comment = post(services, site, "Top.", "Alice").comment
+    with pytest.raises(Invalid):
+        services.notices.subscribe(site, comment, "not an address")
+    with pytest.raises(NotFound):
+        services.notices.confirm("1.0000")
+    with pytest.raises(NotFound):
+        services.notices.unsubscribe("garbage")
+    sub = services.notices.subscribe(site, comment, ALICE)
+    with pytest.raises(NotFound):  # a confirmation token does not unsubscribe, and the reverse
+        services.notices.unsubscribe(services.notices.token("confirm", sub.subscription_id))
+
+
+def test_smtp_down_then_up_loses_nothing(
+    storage: Storage, mail_config, clock: FakeClock, inbox: Inbox
+) -> None:
+    inbox.stop()  # the SMTP server is down
+    services = build_services(mail_config, storage, "test-secret", clock=clock)
+    site = services.sites.add("ledger", "The Ledger", [ORIGIN])
+    alice = post(services, site, "Top.", "Alice").comment
+    services.notices.subscribe(site, alice, ALICE)
+    report = services.outbox.send_pending()
+    assert (report.sent, report.failed, report.given_up) == (0, 1, 0)
+    (row,) = services.outbox.recent()
+    assert row["attempts"] == 1 and row["next_attempt_at"] > clock.now and "Connection" in row["last_error"]
+    inbox.start()
+    assert services.outbox.send_pending().sent == 0  # not due yet: backoff
+    clock.advance(minutes=2)
+    assert services.outbox.send_pending().sent == 1
+    assert len(inbox.wait_for(1)) == 1
+    assert services.outbox.counts() == {"sent": 1, "failed": 0, "waiting": 0}
+
+
+def test_gives_up_after_the_last_attempt(
+    storage: Storage, mail_config, clock: FakeClock, inbox: Inbox
+) -> None:
+    inbox.stop()
+    services = build_services(mail_config, storage, "test-secret", clock=clock)
+    site = services.sites.add("ledger", "The Ledger", [ORIGIN])
+    services.notices.subscribe(site, post(services, site, "Top.", "Alice").comment, ALICE)
+    for _ in range(MAX_ATTEMPTS):
+        services.outbox.send_pending()
+        clock.advance(hours=7)
+    assert services.outbox.counts() == {"sent": 0, "failed": 1, "waiting": 0}
+    assert services.outbox.recent()[0]["attempts"] == MAX_ATTEMPTS
+
+
+def test_without_smtp_nothing_is_offered(services: Services) -> None:
+    site = services.sites.add("ledger", "The Ledger", [ORIGIN])
+    comment = post(services, site, "Top.", "Alice").comment
+    assert not services.outbox.enabled
+    with pytest.raises(Invalid, match="does not send e-mail"):
+        services.notices.subscribe(site, comment, ALICE)

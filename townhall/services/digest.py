@@ -1,0 +1,106 @@
+"""Moderators' digests: every N hours, an e-mail listing the comments held for review.
+
+Each dashboard account opts in on its account page (an address and a period). The server's
+"digest" job (or `townhall mail send-pending`) queues a digest for each account whose period has
+passed, only when something is waiting, in the same transaction that records it as sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from townhall.errors import Forbidden, Invalid
+from townhall.services.clock import Clock, utcnow
+from townhall.services.mail import Outbox, check_address
+from townhall.services.text import plain
+from townhall.storage import Storage
+from townhall.types import CommentStatus, Role
+
+PERIODS = (1, 6, 24, 168)  # hours a moderator can choose from
+LISTED = 20  # comments named in one digest
+DIGEST_ROLES = (Role.ADMIN, Role.MODERATOR)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChoice:
+    email: str
+    period_hours: int
+    last_sent_at: datetime | None
+
+
+class Digests:
+    def __init__(self, storage: Storage, outbox: Outbox, clock: Clock = utcnow):
+        self.storage = storage
+        self.outbox = outbox
+        self.clock = clock
+
+    def get(self, user_id: int) -> DigestChoice | None:
+        with self.storage.read() as tx:
+            row = tx.subscriptions.digest(user_id)
+        return DigestChoice(row["email"], row["period_hours"], row["last_sent_at"]) if row else None
+
+    def choose(self, user_id: int, role: Role, email: str, period_hours: int) -> DigestChoice:
+        """Opt in (or change the address or period); the first digest comes one period from now."""
+        if role not in DIGEST_ROLES:
+            raise Forbidden("digests of held comments are for admins and moderators", code="forbidden")
+        if period_hours not in PERIODS:
+            raise Invalid(
+                f"period must be one of {', '.join(map(str, PERIODS))} hours",
+                fields={"period_hours": "unknown"},
+            )
+        email = check_address(email)
+        with self.storage.write() as tx:
+            tx.subscriptions.set_digest(user_id, email, period_hours, self.clock())
+        choice = self.get(user_id)
+        assert choice is not None
+        return choice
+
+    def stop(self, user_id: int) -> None:
+        with self.storage.write() as tx:
+            tx.subscriptions.drop_digest(user_id)
+
+    def _line(self, name: str, body: str, comment_id: int) -> str:
+        return f"- {name}: {plain(body)[:140]}\n  {self.outbox.link(f'/admin/comments/{comment_id}')}"
+
+    def send_due(self) -> int:
+        """Queue the digests whose period has passed; returns how many were queued."""
+        if not self.outbox.enabled:
+            return 0
+        now = self.clock()
+        queued = 0
+        with self.storage.read() as tx:
+            due = [
+                row
+                for row in tx.subscriptions.digests()
+                if row["last_sent_at"] is None
+                or row["last_sent_at"] + timedelta(hours=row["period_hours"]) <= now
+            ]
+        for row in due:
+            with self.storage.write() as tx:
+                user = tx.accounts.get(row["user_id"])
+                held = len(tx.queue.held_verdicts())
+                listed = tx.comments.list(status=CommentStatus.HELD, limit=LISTED) if held else []
+                tx.subscriptions.digest_sent(row["user_id"], now)
+                if not held or user is None or user["disabled"] or user["role"] not in DIGEST_ROLES:
+                    continue
+                lines = [
+                    f"{held} comment{'s' if held != 1 else ''} waiting for review.",
+                    "",
+                    *(self._line(c.author.name, c.body, c.id) for c in listed),
+                    "",
+                    f"The queue: {self.outbox.link('/admin/queue')}",
+                    "",
+                    f"--\nDigest every {row['period_hours']} hours for {user['name']}. "
+                    f"Change or stop it on your account page: {self.outbox.link('/admin/account')}",
+                ]
+                self.outbox.queue(
+                    tx,
+                    "digest",
+                    row["email"],
+                    f"Townhall: {held} comment{'s' if held != 1 else ''} held for review",
+                    "\n".join(lines) + "\n",
+                    dedupe_key=f"digest:{row['user_id']}:{now.isoformat()}",
+                )
+                queued += 1
+        return queued

@@ -1,0 +1,55 @@
+"""Is an address safe for the server to connect to on someone's behalf? (SSRF guard)
+
+Webhook URLs are given by site editors, and the server POSTs to them; without this check they
+could point the server at its own loopback services or the private network behind it. Every
+address the host name resolves to must be public, unless the operator allows private ones.
+Shared: article fetching and anything else that connects to a URL it was given can use it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from townhall.errors import Invalid
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def is_public(address: IPAddress) -> bool:
+    """A globally routable unicast address (not loopback, private, link-local, multicast, …)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to; Invalid when it does not resolve."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise Invalid(f"the host name {host!r} does not resolve", fields={"url": "unknown host"}) from exc
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+def check_url(url: str, allow_private: bool = False, field: str = "url") -> str:
+    """An http(s) URL whose host resolves only to public addresses (any address if allowed)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid(
+            "the URL must start with http:// or https:// and name a host", fields={field: "bad URL"}
+        )
+    if parts.username or parts.password:
+        raise Invalid("the URL must not contain a user name or password", fields={field: "credentials"})
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise Invalid("the URL's port is not valid", fields={field: "bad port"}) from exc
+    addresses = resolve(parts.hostname, port)
+    if not allow_private and not all(is_public(address) for address in addresses):
+        raise Invalid(
+            "the URL points at a loopback or private network address, which is not allowed",
+            fields={field: "not a public address"},
+        )
+    return url.strip()
