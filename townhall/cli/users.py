@@ -64,6 +64,12 @@ def user() -> None:
     "--role", type=click.Choice([r.value for r in Role]), required=True, help="What the user may do"
 )
 @password_options
+@click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    help="Limit the user to this site (repeatable; none: every site)",
+)
 @pass_context
 def user_add(
     ctx: Context,
@@ -72,11 +78,29 @@ def user_add(
     password_stdin: bool,
     password_file: Path | None,
     password_env: str | None,
+    sites: tuple[str, ...],
 ) -> None:
     """Add a user: admin (everything), moderator (queues, bans) or editor (stories, featuring)."""
     services = ctx.services()
-    added = services.accounts.add(name, role, _password(password_stdin, password_file, password_env))
-    click.echo(f"added {added.role.value} {added.name}")
+    password = _password(password_stdin, password_file, password_env)
+    added = services.accounts.add(name, role, password, sites)
+    where = f" for {', '.join(added.sites)}" if added.sites else ""
+    click.echo(f"added {added.role.value} {added.name}{where}")
+
+
+@user.command("sites")
+@click.argument("name")
+@click.option(
+    "--site", "sites", multiple=True, help="A site the user may see and act on (repeat for several)"
+)
+@click.option("--all", "every_site", is_flag=True, help="Lift the limit: the user sees every site")
+@pass_context
+def user_sites(ctx: Context, name: str, sites: tuple[str, ...], every_site: bool) -> None:
+    """Limit a user to some sites, or lift the limit; their sessions end."""
+    if bool(sites) == every_site:
+        raise click.UsageError("give either --site (one or more) or --all")
+    changed = ctx.services().accounts.set_sites(name, () if every_site else sites)
+    click.echo(f"{changed.name}: {', '.join(changed.sites) if changed.sites else 'every site'}")
 
 
 @user.command("list")
@@ -85,7 +109,8 @@ def user_list(ctx: Context) -> None:
     """List users with their role and state."""
     for account in ctx.services().accounts.list():
         state = "disabled" if account.disabled else "active"
-        click.echo(f"{account.name}\t{account.role.value}\t{state}\t{account.created_at:%Y-%m-%d}")
+        sites = ",".join(account.sites) or "*"
+        click.echo(f"{account.name}\t{account.role.value}\t{state}\t{sites}\t{account.created_at:%Y-%m-%d}")
 
 
 @user.command("disable")

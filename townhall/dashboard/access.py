@@ -153,8 +153,11 @@ async def read_body(request: Request, api: bool) -> dict[str, Any]:
     return body
 
 
-def guarded(roles: frozenset[Role], *, api: bool = False) -> Callable[[Handler], Callable[[Request], Any]]:
-    """Wrap a route handler: signed in, one of ``roles``, CSRF checked on POST; errors shaped."""
+def guarded(
+    roles: frozenset[Role], *, api: bool = False, every_site: bool = False
+) -> Callable[[Handler], Callable[[Request], Any]]:
+    """Wrap a route handler: signed in, one of ``roles``, CSRF checked on POST, only the account's
+    sites (``every_site``: only accounts not limited to some); errors shaped."""
 
     def wrap(handler: Handler) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
@@ -170,12 +173,14 @@ def guarded(roles: frozenset[Role], *, api: bool = False) -> Callable[[Handler],
                     raise Refusal(
                         403, "forbidden", f"Your role ({session.user.role.value}) cannot use this page."
                     )
+                if every_site and session.user.sites:
+                    raise Refusal(403, "forbidden", "Only an account for every site can use this page.")
                 request.state.session = session
                 request.state.body = {}
                 if request.method == "POST":
                     request.state.body = await read_body(request, api)
                     check_csrf(request, session, request.state.body)
-                return await run_in_threadpool(handler, request)
+                return await run_in_threadpool(_within_scope, handler, request)
             except Refusal as refusal:
                 return _refused(request, refusal, api)
             except errors.TownhallError as exc:
@@ -189,6 +194,13 @@ def guarded(roles: frozenset[Role], *, api: bool = False) -> Callable[[Handler],
         return endpoint
 
     return wrap
+
+
+def _within_scope(handler: Handler, request: Request) -> Response:
+    from townhall.dashboard import scope  # noqa: PLC0415 - scope imports this module
+
+    scope.check(request)
+    return handler(request)
 
 
 def _refused(request: Request, refusal: Refusal, api: bool) -> Response:

@@ -13,6 +13,7 @@ from townhall.dashboard.access import FEATURE, PREFIX, QUEUE, guarded, safe_next
 from townhall.dashboard.evidence import extra_evidence, highlight, marks_for
 from townhall.dashboard.forms import BAN_LENGTHS, int_param
 from townhall.dashboard.render import NO_STORE, environment, page
+from townhall.dashboard.scope import visible_sites
 from townhall.errors import Invalid
 from townhall.services.queue import Action, ItemDetail, Order, Queue, QueueFilter, QueueItem
 
@@ -144,7 +145,7 @@ def queue_page(request: Request) -> Response:
         signals=KNOWN_SIGNALS,
         selected=selected_id,
         detail_html=detail_html,
-        sites=services.sites.list(),
+        sites=visible_sites(request),
         story=story,
         author=author,
         filter_query=filter_query,

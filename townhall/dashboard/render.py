@@ -104,7 +104,7 @@ def _nav(session: Session | None) -> list[tuple[str, str, str]]:
     items += [("stories", f"{PREFIX}/stories", "Stories"), ("stats", f"{PREFIX}/stats", "Stats")]
     if role in SETTINGS:
         items.append(("settings", f"{PREFIX}/settings", "Settings"))
-    if role in ADMIN:
+    if role in ADMIN and not session.user.sites:
         items.append(("users", f"{PREFIX}/users", "Users"))
         items.append(("readers", f"{PREFIX}/readers", "Readers' data"))
     items.append(("account", f"{PREFIX}/account", "Account"))
@@ -115,7 +115,9 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     """Render a dashboard page with the layout's context (user, CSRF token, navigation, flash)."""
     session: Session | None = getattr(request.state, "session", None)
     services = services_of(request)
-    waiting = services.queue.counts() if session is not None and session.user.role in QUEUE else None
+    # A limited account's counts are its own site's (the guard gave every request a site).
+    scoped = request.query_params.get("site") if session is not None and session.user.sites else None
+    waiting = services.queue.counts(scoped) if session is not None and session.user.role in QUEUE else None
     done = request.query_params.get("done", "")
     base = {
         "request": request,

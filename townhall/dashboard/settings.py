@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from townhall.dashboard.access import ADMIN, PREFIX, SETTINGS, guarded, services_of, session_of
 from townhall.dashboard.queue import KNOWN_SIGNALS
 from townhall.dashboard.render import page
+from townhall.dashboard.scope import visible_sites
 from townhall.errors import Invalid, NotFound
 from townhall.models import Site
 from townhall.services.holds import DEFAULT_THRESHOLDS
@@ -35,7 +36,7 @@ LISTS = {
 
 def _site(request: Request, site_id: str | None) -> Site:
     services = services_of(request)
-    sites = services.sites.list()
+    sites = visible_sites(request)
     if not sites:
         raise NotFound("there are no sites yet: add one with `townhall site add`", code="no_sites")
     if site_id is None:

@@ -10,6 +10,7 @@ from townhall.dashboard.access import ALL_STAFF, guarded, services_of
 from townhall.dashboard.charts import bar_chart
 from townhall.dashboard.forms import int_param
 from townhall.dashboard.render import page
+from townhall.dashboard.scope import visible_sites
 
 PERIODS = (7, 30, 90)
 
@@ -34,7 +35,7 @@ def stats_page(request: Request) -> Response:
         days=days,
         periods=PERIODS,
         site_id=site_id or "",
-        sites=services.sites.list(),
+        sites=visible_sites(request),
     )
 
 

@@ -20,6 +20,7 @@ from townhall.dashboard.access import (
 )
 from townhall.dashboard.forms import int_param
 from townhall.dashboard.render import page
+from townhall.dashboard.scope import visible_sites
 from townhall.errors import Invalid
 from townhall.models import Comment
 from townhall.types import ActorKind, Role
@@ -75,7 +76,7 @@ def stories_page(request: Request) -> Response:
         state=state,
         q=query.get("q", ""),
         site_id=site_id or "",
-        sites=services.sites.list(),
+        sites=visible_sites(request),
         number=number,
         more=more,
         can_edit=session_of(request).user.role in STORY_EDIT,

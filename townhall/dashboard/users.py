@@ -38,32 +38,49 @@ def _users_page(
         section="users",
         users=services_of(request).accounts.list(),
         roles=list(Role),
+        sites=services_of(request).sites.list(),
         errors=errors or {},
         message=message,
         values=values or {},
     )
 
 
-@guarded(ADMIN)
+@guarded(ADMIN, every_site=True)
 def users_page(request: Request) -> Response:
     return _users_page(request)
 
 
-@guarded(ADMIN)
+@guarded(ADMIN, every_site=True)
 def add_user(request: Request) -> Response:
     body = request.state.body
     name, role, password = (str(body.get(k, "")) for k in ("name", "role", "password"))
     try:
-        services_of(request).accounts.add(name, role, password)
+        services_of(request).accounts.add(name, role, password, _sites(body.get("sites")))
     except Invalid as exc:
         field = next(iter(exc.fields), "name")
-        return _users_page(request, {field: exc.message}, 422, values={"name": name, "role": role})
+        return _users_page(
+            request,
+            {field: exc.message},
+            422,
+            values={"name": name, "role": role, "sites": str(body.get("sites") or "")},
+        )
     except TownhallError as exc:
-        return _users_page(request, {"name": exc.message}, 409, values={"name": name, "role": role})
+        return _users_page(
+            request,
+            {"name": exc.message},
+            409,
+            values={"name": name, "role": role, "sites": str(body.get("sites") or "")},
+        )
     return RedirectResponse(f"{PREFIX}/users?done=user_added", status_code=303)
 
 
-USER_ACTIONS = ("disable", "enable", "role", "password", "logout-everywhere")
+USER_ACTIONS = ("disable", "enable", "role", "password", "sites", "logout-everywhere")
+
+
+def _sites(value: object) -> list[str]:
+    """Site ids from a form: a comma- or space-separated text, or repeated fields."""
+    values = value if isinstance(value, list) else [value or ""]
+    return [site for text in values for site in str(text).replace(",", " ").split()]
 
 
 def _change(request: Request) -> Response:
@@ -83,12 +100,14 @@ def _change(request: Request) -> Response:
         accounts.set_role(name, str(body.get("role", "")))
     elif action == "password":
         accounts.reset_password(name, str(body.get("password", "")))
+    elif action == "sites":
+        accounts.set_sites(name, _sites(body.get("sites")))
     elif action == "logout-everywhere":
         accounts.logout_everywhere(name)
     return RedirectResponse(f"{PREFIX}/users?done=user_changed", status_code=303)
 
 
-@guarded(ADMIN)
+@guarded(ADMIN, every_site=True)
 def change_user(request: Request) -> Response:
     try:
         return _change(request)

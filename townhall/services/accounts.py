@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from townhall.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
 from townhall.services.clock import Clock, utcnow
 from townhall.services.throttle import LoginThrottle
-from townhall.storage import Storage
+from townhall.storage import Repos, Storage
 from townhall.types import Role
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
@@ -49,6 +50,10 @@ class User:
     created_at: datetime
     failed_logins: int = 0
     totp: bool = False  # signs in with a one-time code as well
+    sites: tuple[str, ...] = ()  # the sites this account is limited to; empty: every site
+
+    def can_see(self, site_id: str) -> bool:
+        return not self.sites or site_id in self.sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +75,22 @@ def _user(row: dict[str, Any]) -> User:
         created_at=row["created_at"],
         failed_logins=int(row.get("failed_logins") or 0),
         totp=bool(row.get("totp_secret")),
+        sites=tuple(row.get("sites") or ()),
     )
 
 
 def _minutes(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _known_sites(tx: Repos, sites: Iterable[str]) -> list[str]:
+    wanted = sorted({site.strip() for site in sites if site.strip()})
+    known = {site.id for site in tx.sites.list()}
+    unknown = [site for site in wanted if site not in known]
+    if unknown:
+        raise Invalid(f"no site {unknown[0]!r}", fields={"sites": f"unknown site {unknown[0]}"})
+    return wanted
 
 
 class AccountService:
@@ -96,7 +111,8 @@ class AccountService:
 
     # -- accounts ------------------------------------------------------------------------------
 
-    def add(self, name: str, role: Role | str, password: str) -> User:
+    def add(self, name: str, role: Role | str, password: str, sites: Iterable[str] = ()) -> User:
+        """A new account; ``sites`` limits it to those sites (none: every site)."""
         name = name.strip()
         if not _NAME.match(name):
             raise Invalid(
@@ -110,6 +126,7 @@ class AccountService:
                 if tx.accounts.by_name(name) is not None:
                     raise Conflict(f"a user named {name!r} already exists", code="user_exists")
                 user_id = tx.accounts.add(name, role.value, password_hash, self.clock())
+                tx.accounts.set_sites(user_id, _known_sites(tx, sites))
                 row = tx.accounts.get(user_id)
         except IntegrityError as exc:  # two adds racing for one name
             raise Conflict(f"a user named {name!r} already exists", code="user_exists") from exc
@@ -132,6 +149,18 @@ class AccountService:
 
     def set_role(self, name: str, role: Role | str) -> User:
         return self._change(name, role=self._role(role).value)
+
+    def set_sites(self, name: str, sites: Iterable[str]) -> User:
+        """Limit an account to these sites (none: every site); its sessions end, so it signs in again."""
+        with self.storage.write() as tx:
+            row = tx.accounts.by_name(name)
+            if row is None:
+                raise NotFound(f"no user {name!r}", code="unknown_user")
+            tx.accounts.set_sites(row["id"], _known_sites(tx, sites))
+            tx.accounts.end_all_sessions(row["id"])
+            updated = tx.accounts.get(row["id"])
+        assert updated is not None
+        return _user(updated)
 
     def reset_password(self, name: str, password: str) -> User:
         """A new password; every session ends."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from townhall.storage.schema import sessions, users
+from townhall.storage.schema import sessions, user_sites, users
 
 # Everything about a user except the password hash, which only authentication reads.
 _USER_COLUMNS = [c for c in users.c if c.name != "password_hash"]
@@ -32,17 +32,33 @@ class AccountRepo:
         return int(result.inserted_primary_key[0])
 
     def by_name(self, name: str) -> dict[str, Any] | None:
-        """The user's row, password hash included (for signing in)."""
+        """The user's row, password hash included (for signing in), with the sites it is limited to."""
         row = self.c.execute(select(users).where(users.c.name == name)).mappings().first()
-        return dict(row) if row else None
+        return self._with_sites([dict(row)])[0] if row else None
 
     def get(self, user_id: int) -> dict[str, Any] | None:
         row = self.c.execute(select(*_USER_COLUMNS).where(users.c.id == user_id)).mappings().first()
-        return dict(row) if row else None
+        return self._with_sites([dict(row)])[0] if row else None
 
     def list(self) -> list[dict[str, Any]]:
         query = select(*_USER_COLUMNS).order_by(users.c.name)
-        return [dict(row) for row in self.c.execute(query).mappings()]
+        return self._with_sites([dict(row) for row in self.c.execute(query).mappings()])
+
+    def set_sites(self, user_id: int, site_ids: list[str]) -> None:
+        self.c.execute(delete(user_sites).where(user_sites.c.user_id == user_id))
+        if site_ids:
+            self.c.execute(insert(user_sites), [{"user_id": user_id, "site_id": s} for s in site_ids])
+
+    def _with_sites(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each row gains ``sites``: the site ids the account is limited to (empty: every site)."""
+        ids = [row["id"] for row in rows]
+        query = select(user_sites).where(user_sites.c.user_id.in_(ids)).order_by(user_sites.c.site_id)
+        found: dict[int, list[str]] = {}
+        for user_id, site_id in self.c.execute(query):
+            found.setdefault(user_id, []).append(site_id)
+        for row in rows:
+            row["sites"] = tuple(found.get(row["id"], ()))
+        return rows
 
     def update(self, user_id: int, **values: Any) -> None:
         self.c.execute(update(users).where(users.c.id == user_id).values(**values))
@@ -64,7 +80,7 @@ class AccountRepo:
             )
         )
         row = self.c.execute(query).mappings().first()
-        return dict(row) if row else None
+        return self._with_sites([dict(row)])[0] if row else None
 
     def session_count(self, user_id: int, now: datetime) -> int:
         query = select(func.count()).where(sessions.c.user_id == user_id, sessions.c.expires_at > now)

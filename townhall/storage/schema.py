@@ -269,6 +269,14 @@ users = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# The sites a dashboard account may see and act on; an account with no rows here sees every site.
+user_sites = Table(
+    "user_sites",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", String(63), ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
 sessions = Table(
     "sessions",
     metadata,
