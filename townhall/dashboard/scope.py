@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from townhall.dashboard.access import services_of, session_of
+from townhall.dashboard.context import services_of, session_of
 from townhall.dashboard.forms import int_param
 from townhall.errors import NotFound
 from townhall.models import Site
