@@ -106,6 +106,13 @@ class Settings(BaseModel):
         le=100_000,
         description="Comments, edits, votes and reports per minute from one IP (0 = no limit)",
     )
+    retention_days: int = Field(
+        90,
+        ge=0,
+        le=3650,
+        description="Days after which readers' IP hashes, and e-mails of readers who never opted in to mail, "
+        "are dropped by the server's hourly job (0 = keep them)",
+    )
     ban_address_hours: int = Field(
         72,
         ge=0,

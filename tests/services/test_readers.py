@@ -166,3 +166,27 @@ def test_reader_commands(tmp_path) -> None:
     assert run("find", "--site", "ledger", "--email", "ana@example.org").output == "no reader found\n"
     gone = run("export", reader_id, "--site", "ledger")
     assert gone.exit_code == 1 and "no reader" in gone.output
+
+
+def test_retention_drops_old_ip_hashes_and_unconfirmed_emails(
+    services: Services, site: Site, clock: FakeClock
+) -> None:
+    old = services.comments.post(site, URL, "An old comment.", _ana(), network_key="ip-old").comment
+    quiet = services.comments.post(
+        site,
+        URL,
+        "Another old one.",
+        guest("Bo", "bo@example.org", "reader-token-of-bo", "s"),
+        network_key="ip-bo",
+    ).comment
+    clock.advance(days=services.config.retention_days + 1)
+    fresh = services.comments.post(site, URL, "Ana is back.", _ana(), network_key="ip-new").comment
+
+    swept = services.retention.sweep()
+    assert (swept.ip_hashes, swept.emails) == (2, 1)  # Bo has been quiet since; Ana commented again
+    with services.storage.read() as tx:
+        hashes = dict(tx.connection.exec_driver_sql("SELECT id, ip_hash FROM comments").all())
+        emails = dict(tx.connection.exec_driver_sql("SELECT name, email FROM authors").all())
+    assert hashes == {old.id: None, quiet.id: None, fresh.id: "ip-new"}
+    assert emails == {"Ana": "Ana@Example.org", "Bo": None}
+    assert services.retention.sweep() == type(swept)(0, 0)  # nothing left to drop

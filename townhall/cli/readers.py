@@ -94,4 +94,20 @@ def reader_erasures(ctx: Context, site_id: str) -> None:
         click.echo(f"{e['created_at']}\t{e['actor']}\t{what}\t{e['reason']}")
 
 
+@reader.command("retention")
+@pass_context
+def reader_retention(ctx: Context) -> None:
+    """Drop IP hashes and never-opted-in e-mails older than retention_days now (the server does it hourly)."""
+    services = ctx.services()
+    swept = services.retention.sweep()
+    days = services.config.retention_days
+    if not days:
+        click.echo("retention_days is 0: nothing is dropped")
+        return
+    click.echo(
+        f"dropped the IP hash of {swept.ip_hashes} comment(s) and {swept.emails} e-mail address(es) "
+        f"older than {days} days"
+    )
+
+
 COMMANDS = [reader]

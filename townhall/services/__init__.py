@@ -19,6 +19,7 @@ from townhall.services.moderation_context import ModerationContexts
 from townhall.services.notices import ReplyNotices
 from townhall.services.queue import ModerationQueue
 from townhall.services.readers import ReaderRights
+from townhall.services.retention import Retention
 from townhall.services.sites import SiteService
 from townhall.services.stats import StatsService
 from townhall.services.stories import StoryService
@@ -46,6 +47,7 @@ class Services:
     digests: Digests
     webhooks: WebhookService
     feeds: Feeds
+    retention: Retention
 
 
 def build_services(
@@ -82,6 +84,7 @@ def build_services(
     # What a change causes (a reply notice, a webhook delivery) is queued in the change's transaction.
     storage.before_commit("reply-notices", notices.on_changes)
     storage.before_commit("webhooks", webhooks.on_changes)
+    retention = Retention(storage, config.retention_days, clock)
     return Services(
         config,
         storage,
@@ -99,4 +102,5 @@ def build_services(
         Digests(storage, outbox, clock),
         webhooks,
         Feeds(storage, stories),
+        retention,
     )

@@ -13,6 +13,7 @@ from townhall.storage.schema import (
     comment_events,
     comments,
     erasures,
+    metadata,
     reports,
     stories,
     votes,
@@ -163,8 +164,8 @@ class ReaderRepo:
         )
         return int(dropped or 0)
 
-    def drop_emails(self, before: datetime, keep: Any = None) -> int:
-        """Forget the e-mail of readers with nothing newer than ``before`` (except those ``keep`` selects)."""
+    def drop_emails(self, before: datetime) -> int:
+        """Forget the e-mail of readers with nothing newer than ``before``, unless they opted in to mail."""
         latest = (
             select(comments.c.author_id).where(comments.c.created_at >= before).distinct().scalar_subquery()
         )
@@ -173,6 +174,10 @@ class ReaderRepo:
             authors.c.created_at < before,
             authors.c.id.not_in(latest),
         )
-        if keep is not None:
-            query = query.where(authors.c.id.not_in(keep))
+        subscriptions = metadata.tables.get("reply_subscriptions")
+        if subscriptions is not None:  # readers with a confirmed, live reply subscription keep theirs
+            opted_in = select(subscriptions.c.author_id).where(
+                subscriptions.c.confirmed_at.is_not(None), subscriptions.c.unsubscribed_at.is_(None)
+            )
+            query = query.where(authors.c.id.not_in(opted_in))
         return int(self.c.execute(query.values(email=None)).rowcount or 0)
