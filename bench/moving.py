@@ -27,7 +27,10 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import create_engine, text  # noqa: E402
+
 from tests import servers  # noqa: E402 - the tests' helpers start real servers the same way
+from townhall.storage.engine import normalise_url  # noqa: E402
 
 ORIGIN = "https://news.example"
 WORDS = (
@@ -108,9 +111,11 @@ def databases(tmp: Path, postgres: bool) -> Iterator[tuple[str, str]]:
         yield f"sqlite:///{tmp / 'import.sqlite3'}", f"sqlite:///{tmp / 'restore.sqlite3'}"
         return
     with servers.postgres() as url:
-        second = url.rsplit("/", 1)[0] + "/restored"
-        subprocess.run(["psql", url, "-qc", "CREATE DATABASE restored"], check=True, capture_output=True)
-        yield url, second
+        engine = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("CREATE DATABASE restored"))
+        engine.dispose()
+        yield url, url.rsplit("/", 1)[0] + "/restored"
 
 
 def main() -> None:

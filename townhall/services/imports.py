@@ -61,7 +61,8 @@ class _Run:
         self.tx, self.site, self.source, self.summary, self.now = tx, site, source, summary, now
         self.stories: dict[str, int | None] = {}  # None: the story was skipped
         self.comments = tx.imports.imported(site.id, source)  # source id → (id, root, depth)
-        self.authors: dict[str, int] = {}
+        self.authors = tx.imports.authors(site.id, f"{source}:")  # external id → author id
+        self.new_authors: dict[str, dict[str, Any]] = {}  # to insert with the next batch
         self.waiting: dict[str, list[SourceComment]] = defaultdict(list)  # by missing parent
         self.batch: list[tuple[SourceComment, dict[str, Any]]] = []
         self.in_batch: set[str] = set()
@@ -151,7 +152,7 @@ class _Run:
             "parent_id": parent[0] if parent else None,
             "root_id": parent[1] if parent else None,
             "depth": parent[2] + 1 if parent else 0,
-            "author_id": self._author(comment.author, comment.created_at),
+            "author_id": self._author(comment.author, comment.created_at),  # an external id until flushed
             "author_name": plain(comment.author.name)[:200] or "Anonymous",
             "body": body,
             "html": html,
@@ -173,31 +174,35 @@ class _Run:
         if len(self.batch) >= BATCH:
             self.flush()
 
-    def _author(self, author: SourceAuthor, seen_at: datetime) -> int:
+    def _author(self, author: SourceAuthor, seen_at: datetime) -> str:
         external_id = f"{self.source}:{author.key}"[:200]
-        if external_id in self.authors:
-            return self.authors[external_id]
-        author_id = self.tx.imports.author_id(self.site.id, AuthorKind.GUEST.value, external_id)
-        if author_id is None:
+        if external_id not in self.authors and external_id not in self.new_authors:
             email = (
                 author.email if author.email and "@" in author.email and len(author.email) <= 320 else None
             )
-            author_id = self.tx.imports.add_author(
-                site_id=self.site.id,
-                kind=AuthorKind.GUEST.value,
-                external_id=external_id,
-                name=plain(author.name)[:200] or "Anonymous",
-                email=email,
-                created_at=seen_at,
-            )
-            self.summary.authors += 1
-        self.authors[external_id] = author_id
-        return author_id
+            self.new_authors[external_id] = {
+                "site_id": self.site.id,
+                "kind": AuthorKind.GUEST.value,
+                "external_id": external_id,
+                "name": plain(author.name)[:200] or "Anonymous",
+                "email": email,
+                "created_at": seen_at,
+                "notes": "",
+            }
+        return external_id
 
     def flush(self) -> None:
         while self.batch:
             batch, self.batch, self.in_batch = self.batch, [], set()
-            ids = self.tx.imports.add_comments([row for _comment, row in batch])
+            if self.new_authors:
+                rows = list(self.new_authors.values())
+                ids = self.tx.imports.add_authors(rows)
+                self.authors.update((row["external_id"], i) for row, i in zip(rows, ids, strict=True))
+                self.summary.authors += len(rows)
+                self.new_authors = {}
+            ids = self.tx.imports.add_comments(
+                [{**row, "author_id": self.authors[row["author_id"]]} for _comment, row in batch]
+            )
             events = []
             for (comment, row), comment_id in zip(batch, ids, strict=True):
                 self.comments[comment.source_id] = (comment_id, row["root_id"] or comment_id, row["depth"])

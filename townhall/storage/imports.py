@@ -23,16 +23,17 @@ class ImportRepo:
         )
         return {row[0]: (row[1], row[2] or row[1], row[3]) for row in self.c.execute(query)}
 
-    def author_id(self, site_id: str, kind: str, external_id: str) -> int | None:
-        query = select(authors.c.id).where(
-            authors.c.site_id == site_id, authors.c.kind == kind, authors.c.external_id == external_id
+    def authors(self, site_id: str, prefix: str) -> dict[str, int]:
+        """A site's authors whose external id starts with ``prefix``: external id → id."""
+        query = select(authors.c.external_id, authors.c.id).where(
+            authors.c.site_id == site_id, authors.c.external_id.startswith(prefix, autoescape=True)
         )
-        return self.c.execute(query).scalar()
+        return {row[0]: int(row[1]) for row in self.c.execute(query)}
 
-    def add_author(self, **values: Any) -> int:
-        result = self.c.execute(insert(authors).values(notes="", **values))
-        assert result.inserted_primary_key is not None
-        return int(result.inserted_primary_key[0])
+    def add_authors(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert many authors; their new ids, in the order given."""
+        query = insert(authors).returning(authors.c.id, sort_by_parameter_order=True)
+        return [int(row[0]) for row in self.c.execute(query, list(rows))]
 
     def add_comments(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert many comments; their new ids, in the order given."""
