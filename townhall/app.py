@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 # Seconds between runs of the periodic jobs (a write that queues work wakes its job at once).
 MAIL_SECONDS = 30.0
+RETENTION_SECONDS = 3600.0  # readers' IP hashes and unconfirmed e-mails past retention_days
 WEBHOOK_SECONDS = 15.0
 DIGEST_SECONDS = 300.0
 
@@ -95,10 +96,11 @@ def _queue_sizes(services: Services) -> dict[str, int]:
 
 
 def schedule_jobs(scheduler: Scheduler, services: Services) -> None:
-    """The server's periodic jobs: sending mail, delivering webhooks, moderators' digests."""
+    """The server's periodic jobs: sending mail, delivering webhooks, moderators' digests, retention."""
     scheduler.every(MAIL_SECONDS, "mail", services.outbox.send_pending)
     scheduler.every(WEBHOOK_SECONDS, "webhooks", services.webhooks.deliver_pending)
     scheduler.every(DIGEST_SECONDS, "digests", services.digests.send_due)
+    scheduler.every(RETENTION_SECONDS, "retention", services.retention.sweep)
     services.outbox.wake = lambda: scheduler.wake("mail")
     services.webhooks.wake = lambda: scheduler.wake("webhooks")
 

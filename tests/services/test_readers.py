@@ -70,6 +70,7 @@ def test_export_holds_everything_stored_about_the_reader(
     assert len(data["comment_events"]) == 2
     assert [v["comment_id"] for v in data["votes"]] == [ids["answer"]]
     assert [r["note"] for r in data["reports"]] == ["a note from Ana"]
+    assert data["reply_subscriptions"] == [] and data["mails"] == []
     with pytest.raises(NotFound):
         services.readers.export(
             services.sites.add("other", "Other", ["https://other.example"]), ids["author"]
@@ -190,3 +191,74 @@ def test_retention_drops_old_ip_hashes_and_unconfirmed_emails(
     assert hashes == {old.id: None, quiet.id: None, fresh.id: "ip-new"}
     assert emails == {"Ana": "Ana@Example.org", "Bo": None}
     assert services.retention.sweep() == type(swept)(0, 0)  # nothing left to drop
+
+
+def test_the_server_runs_retention_on_its_scheduler(tmp_path, clock: FakeClock) -> None:
+    import time  # noqa: PLC0415
+
+    from starlette.testclient import TestClient  # noqa: PLC0415
+
+    from townhall.app import RETENTION_SECONDS, create_app  # noqa: PLC0415
+    from townhall.config import load  # noqa: PLC0415
+    from townhall.storage import Storage  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    storage = Storage(url)
+    storage.migrate()
+    config = load(
+        overrides={
+            "database_url": url,
+            "secret_key": "s",
+            "fetch_articles": False,
+            "moderation_enabled": False,
+        }
+    )
+    app = create_app(config, storage=storage, clock=clock)
+    services = app.state.services
+    site = services.sites.add("ledger", "The Ledger", [ORIGIN])
+    old = services.comments.post(site, URL, "Long ago.", _ana(), network_key="ip-old").comment
+    clock.advance(days=config.retention_days + 1)
+    assert app.state.scheduler.jobs["retention"].seconds == RETENTION_SECONDS == 3600
+    with TestClient(app):  # the lifespan starts the scheduler; every job runs once soon after start
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with storage.read() as tx:
+                if (
+                    tx.connection.exec_driver_sql(
+                        f"SELECT ip_hash FROM comments WHERE id = {old.id}"
+                    ).scalar()
+                    is None
+                ):
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the retention job did not run")
+    with storage.read() as tx:
+        assert tx.connection.exec_driver_sql("SELECT email FROM authors").scalar() is None
+
+
+def test_erasing_a_subscriber_drops_their_subscription_and_queued_mail(
+    storage, config, clock: FakeClock
+) -> None:
+    from townhall.services import build_services  # noqa: PLC0415
+
+    mail = config.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": 9,  # nothing is sent here: the outbox only queues
+            "smtp_security": "none",
+            "mail_from": "Comments <comments@news.example>",
+            "public_url": "https://comments.news.example",
+        }
+    )
+    services = build_services(mail, storage, "test-secret", clock=clock)
+    site = services.sites.add("ledger", "The Ledger", [ORIGIN])
+    comment = services.comments.post(site, URL, "Tell me when someone answers.", _ana()).comment
+    services.notices.subscribe(site, comment, "ana@example.org")
+    data = services.readers.export(site, comment.author.id)
+    assert [s["email"] for s in data["reply_subscriptions"]] == ["ana@example.org"]
+    assert [m["kind"] for m in data["mails"]] == ["confirm"]
+    services.readers.erase(site, comment.author.id, ActorKind.MODERATOR, "admin")
+    with services.storage.read() as tx:
+        assert tx.connection.exec_driver_sql("SELECT count(*) FROM reply_subscriptions").scalar() == 0
+        assert tx.connection.exec_driver_sql("SELECT count(*) FROM mail_outbox").scalar() == 0

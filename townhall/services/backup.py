@@ -177,6 +177,8 @@ class BackupService:
             if table is not current:
                 if current is not None:
                     tx.dump.insert(current, batch)
+                    if progress:
+                        progress(len(batch))
                     batch = []
                     done.add(current.name)
                 if table.name in done:
@@ -199,6 +201,8 @@ class BackupService:
                     progress(BATCH)
         if current is not None:
             tx.dump.insert(current, batch)
+            if progress:
+                progress(len(batch))
         if trailer is None:
             raise Invalid("the backup ends early (no end line): the file is truncated")
         expected = {k: v for k, v in dict(trailer.get("counts") or {}).items() if v}

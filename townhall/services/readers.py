@@ -78,6 +78,8 @@ class ReaderRights:
                 "comment_events": tx.readers.events([c["id"] for c in comments]),
                 "votes": tx.readers.votes(voter, account),
                 "reports": tx.readers.reports(voter),
+                "reply_subscriptions": tx.readers.subscriptions(author_id),
+                "mails": tx.readers.mails(author["email"]),
                 "bans": tx.readers.bans(author_id),
             }
         return _json(data)
@@ -109,7 +111,7 @@ class ReaderRights:
                 )
             for story_id in {c["story_id"] for c in comments}:
                 tx.stories.touch(story_id, -published[story_id])
-            tx.readers.forget(author_id, voter, account)
+            tx.readers.forget(author_id, voter, account, author["email"])
             record = {
                 "site_id": site.id,
                 "author_id": author_id,

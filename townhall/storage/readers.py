@@ -13,7 +13,8 @@ from townhall.storage.schema import (
     comment_events,
     comments,
     erasures,
-    metadata,
+    mail_outbox,
+    reply_subscriptions,
     reports,
     stories,
     votes,
@@ -21,6 +22,13 @@ from townhall.storage.schema import (
 
 # The stand-in author of erased readers' comments, one per site.
 ERASED_KIND, ERASED_ID, ERASED_NAME = "guest", "erased", "[deleted]"
+
+
+def _to_reader(email: str) -> tuple[Any, ...]:
+    return (
+        func.lower(mail_outbox.c.to_addr) == email.strip().lower(),
+        mail_outbox.c.kind.in_(("confirm", "reply")),
+    )
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -80,6 +88,17 @@ class ReaderRepo:
         query = select(reports).where(reports.c.reporter == reporter).order_by(reports.c.id)
         return _rows(self.c.execute(query))
 
+    def subscriptions(self, author_id: int) -> list[dict[str, Any]]:
+        query = select(reply_subscriptions).where(reply_subscriptions.c.author_id == author_id)
+        return _rows(self.c.execute(query.order_by(reply_subscriptions.c.id)))
+
+    def mails(self, email: str | None) -> list[dict[str, Any]]:
+        """Notices queued or sent to the reader's address (confirmations, replies)."""
+        if not email:
+            return []
+        query = select(mail_outbox).where(*_to_reader(email)).order_by(mail_outbox.c.id)
+        return _rows(self.c.execute(query))
+
     def bans(self, author_id: int) -> list[dict[str, Any]]:
         return _rows(self.c.execute(select(bans).where(bans.c.author_id == author_id).order_by(bans.c.id)))
 
@@ -126,8 +145,11 @@ class ReaderRepo:
             )
         self.c.execute(update(comments).where(comments.c.author_id == author_id).values(**values))
 
-    def forget(self, author_id: int, voter: str, account: str | None) -> None:
-        """Delete the author with their votes and reports (their bans go with them)."""
+    def forget(self, author_id: int, voter: str, account: str | None, email: str | None) -> None:
+        """Delete the author with their votes, reports, subscriptions and notices (bans go with them)."""
+        if email:
+            self.c.execute(delete(mail_outbox).where(*_to_reader(email)))
+        self.c.execute(delete(reply_subscriptions).where(reply_subscriptions.c.author_id == author_id))
         who = (
             votes.c.voter == voter
             if account is None
@@ -174,10 +196,9 @@ class ReaderRepo:
             authors.c.created_at < before,
             authors.c.id.not_in(latest),
         )
-        subscriptions = metadata.tables.get("reply_subscriptions")
-        if subscriptions is not None:  # readers with a confirmed, live reply subscription keep theirs
-            opted_in = select(subscriptions.c.author_id).where(
-                subscriptions.c.confirmed_at.is_not(None), subscriptions.c.unsubscribed_at.is_(None)
-            )
-            query = query.where(authors.c.id.not_in(opted_in))
+        # Readers with a confirmed, live reply subscription opted in: they keep their address.
+        opted_in = select(reply_subscriptions.c.author_id).where(
+            reply_subscriptions.c.confirmed_at.is_not(None), reply_subscriptions.c.unsubscribed_at.is_(None)
+        )
+        query = query.where(authors.c.id.not_in(opted_in))
         return int(self.c.execute(query.values(email=None)).rowcount or 0)
