@@ -154,6 +154,14 @@ class Settings(BaseModel):
         False, description="Allow webhook URLs on loopback or private addresses (testing only)"
     )
     webhook_timeout: float = Field(10.0, gt=0, le=60, description="Seconds to wait for a webhook receiver")
+
+    allow_private_origins: bool = Field(
+        False,
+        description=(
+            "Let a site's API key or an editor set loopback, private or link-local origins"
+            " (development only; the CLI and config file always may)"
+        ),
+    )
     sites: tuple[SiteDeclaration, ...] = Field((), description="Sites to create or update at start")
 
     @field_validator("log_level")
@@ -201,6 +209,18 @@ class Settings(BaseModel):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("sites")
+    @classmethod
+    def _one_site_per_origin(cls, sites: tuple[SiteDeclaration, ...]) -> tuple[SiteDeclaration, ...]:
+        owner: dict[str, str] = {}
+        for site in sites:
+            for origin in site.origins:
+                if owner.setdefault(origin, site.id) != site.id:
+                    raise ValueError(
+                        f"origin {origin} is declared for both {owner[origin]!r} and {site.id!r}"
+                    )
+        return sites
 
     @field_validator("database_url")
     @classmethod

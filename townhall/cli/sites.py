@@ -55,7 +55,7 @@ def site_show(ctx: Context, site_id: str) -> None:
 @pass_context
 def site_origins(ctx: Context, site_id: str, origins: tuple[str, ...]) -> None:
     """Replace a site's allowed origins."""
-    updated = ctx.services().sites.set_origins(site_id, list(origins))
+    updated = ctx.services().sites.set_origins(site_id, list(origins), operator=True)
     click.echo(f"{updated.id}: {', '.join(updated.origins)}")
 
 

@@ -16,7 +16,7 @@ from townhall.dashboard.access import ADMIN, PREFIX, SETTINGS, guarded, services
 from townhall.dashboard.queue import KNOWN_SIGNALS
 from townhall.dashboard.render import page
 from townhall.dashboard.scope import visible_sites
-from townhall.errors import Invalid, NotFound
+from townhall.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.models import Site
 from townhall.services.holds import DEFAULT_THRESHOLDS
 from townhall.services.sites import apply_settings
@@ -150,10 +150,14 @@ def save_settings(request: Request) -> Response:
     body = request.state.body
     site = _site(request, str(body.get("site") or "") or None)
     origins, changes, errors = parse_form(body, site)
+    if not errors:
+        try:
+            services.sites.set_origins(site.id, origins)
+        except (Conflict, Forbidden) as exc:  # another site's origin, or a private address
+            errors = {"origins": exc.message}
     if errors:
         values = {**form_values(site), **{k: str(v) for k, v in body.items() if isinstance(v, str)}}
         return _render(request, site, values, errors, status=422)
-    services.sites.set_origins(site.id, origins)
     services.sites.update_settings(site.id, changes)
     return RedirectResponse(f"{PREFIX}/settings?site={site.id}&done=settings", status_code=303)
 

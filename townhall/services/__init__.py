@@ -63,7 +63,7 @@ def build_services(
     defaults = SiteSettings(
         edit_window_minutes=config.default_edit_window_minutes, auto_close_days=config.default_auto_close_days
     )
-    sites = SiteService(storage, clock, defaults)
+    sites = SiteService(storage, clock, defaults, config.allow_private_origins)
     stories = StoryService(storage, fetcher, clock)
     limits = Limits(
         max_chars=config.max_comment_chars,

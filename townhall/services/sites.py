@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import ipaddress
 import re
 import secrets
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
-from townhall.errors import Invalid, NotFound, Unauthorized
+from townhall.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from townhall.models import Site, SiteSettings
 from townhall.services.clock import Clock, utcnow
 from townhall.services.urls import normalise_origin
@@ -96,11 +98,33 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
     return replace(current, **values)
 
 
+def is_private_origin(origin: str) -> bool:
+    """Loopback, private, link-local (cloud metadata), reserved or unspecified: an IP literal in
+    those ranges, or a localhost name. (Names resolving there are the article fetcher's to refuse.)"""
+    host = (urlsplit(origin).hostname or "").strip("[]").lower()
+    if host == "localhost" or host.endswith((".localhost", ".localdomain")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
 class SiteService:
-    def __init__(self, storage: Storage, clock: Clock = utcnow, default_settings: SiteSettings | None = None):
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock = utcnow,
+        default_settings: SiteSettings | None = None,
+        allow_private_origins: bool = False,
+    ):
         self.storage = storage
         self.clock = clock
         self.default_settings = default_settings or SiteSettings()
+        self.allow_private_origins = allow_private_origins
 
     def get(self, site_id: str) -> Site:
         site = None
@@ -128,6 +152,7 @@ class SiteService:
         with self.storage.write() as tx:
             if tx.sites.get(site_id) is not None:
                 raise Invalid(f"site {site_id!r} already exists", fields={"id": "taken"})
+            _unclaimed(tx.sites.list(), site_id, clean)
             tx.sites.insert(site_id, name.strip(), clean, self.default_settings, self.clock())
             site = tx.sites.get(site_id)
         assert site is not None
@@ -137,6 +162,7 @@ class SiteService:
         """Create the site or bring its name and origins in line (sites declared in the config file)."""
         clean = [normalise_origin(o) for o in origins]
         with self.storage.write() as tx:
+            _unclaimed(tx.sites.list(), site_id, clean)
             if tx.sites.get(site_id) is None:
                 tx.sites.insert(site_id, name, clean, self.default_settings, self.clock())
             else:
@@ -145,12 +171,24 @@ class SiteService:
         assert site is not None
         return site
 
-    def set_origins(self, site_id: str, origins: builtins.list[str]) -> Site:
+    def set_origins(self, site_id: str, origins: builtins.list[str], operator: bool = False) -> Site:
+        """Replace a site's origins. A site's key or an editor (``operator`` False) may not name a
+        loopback or private host unless `allow_private_origins` is on; the operator's CLI may."""
         if not origins:
             raise Invalid("a site needs at least one allowed origin", fields={"origins": "required"})
         clean = [normalise_origin(o) for o in origins]
+        if not operator and not self.allow_private_origins:
+            private = [o for o in clean if is_private_origin(o)]
+            if private:
+                raise Forbidden(
+                    f"origins: {private[0]} is a local or private address; only the server's operator"
+                    " can allow those (setting allow_private_origins)",
+                    code="private_origin",
+                    fields={"origins": "local or private address"},
+                )
         with self.storage.write() as tx:
             self._require(tx.sites.get(site_id), site_id)
+            _unclaimed(tx.sites.list(), site_id, clean)
             tx.sites.update(site_id, origins=clean)
         return self.get(site_id)
 
@@ -202,3 +240,17 @@ class SiteService:
         if site is None:
             raise NotFound(f"no site {site_id!r}", code="unknown_site")
         return site
+
+
+def _unclaimed(existing: builtins.list[Site], site_id: str, origins: builtins.list[str]) -> None:
+    """An origin belongs to one site: another site's threads under that paper's pages would be shadows."""
+    for other in existing:
+        if other.id == site_id:
+            continue
+        taken = sorted(set(origins) & set(other.origins))
+        if taken:
+            raise Conflict(
+                f"origins: {taken[0]} already belongs to site {other.id!r}; remove it there first",
+                code="origin_taken",
+                fields={"origins": "belongs to another site"},
+            )

@@ -18,6 +18,8 @@ def _has_control(text: str) -> bool:
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets, or the origin reads as host:port
     port = parts.port
     if port and port != _DEFAULT_PORTS.get(parts.scheme):
         host = f"{host}:{port}"
