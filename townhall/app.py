@@ -6,6 +6,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -45,6 +46,7 @@ MAIL_SECONDS = 30.0
 RETENTION_SECONDS = 3600.0  # readers' IP hashes and unconfirmed e-mails past retention_days
 WEBHOOK_SECONDS = 15.0
 DIGEST_SECONDS = 300.0
+CALIBRATION_SECONDS = 600.0  # how often sites are checked for a due recalibration
 
 WIDGET_FILES = {"embed.js": "text/javascript; charset=utf-8", "embed.css": "text/css; charset=utf-8"}
 
@@ -96,11 +98,15 @@ def _queue_sizes(services: Services) -> dict[str, int]:
 
 
 def schedule_jobs(scheduler: Scheduler, services: Services) -> None:
-    """The server's periodic jobs: sending mail, delivering webhooks, moderators' digests, retention."""
+    """The server's periodic jobs: sending mail, delivering webhooks, moderators' digests, retention,
+    and recalibrating each site from its moderators' decisions when it is due."""
     scheduler.every(MAIL_SECONDS, "mail", services.outbox.send_pending)
     scheduler.every(WEBHOOK_SECONDS, "webhooks", services.webhooks.deliver_pending)
     scheduler.every(DIGEST_SECONDS, "digests", services.digests.send_due)
     scheduler.every(RETENTION_SECONDS, "retention", services.retention.sweep)
+    if services.config.calibrate_every_hours and services.config.moderation_enabled:
+        every = timedelta(hours=services.config.calibrate_every_hours)
+        scheduler.every(CALIBRATION_SECONDS, "calibration", lambda: services.calibration.run_due(every))
     services.outbox.wake = lambda: scheduler.wake("mail")
     services.webhooks.wake = lambda: scheduler.wake("webhooks")
 

@@ -100,6 +100,12 @@ class Settings(BaseModel):
         64_000, ge=1024, le=10_000_000, description="Largest request body the API accepts"
     )
     moderation_enabled: bool = Field(True, description="Assess comments with the local models on arrival")
+    calibrate_every_hours: int = Field(
+        24,
+        ge=0,
+        le=24 * 90,
+        description="Recalibrate each site's thresholds from its moderators' decisions this often (0: never)",
+    )
     write_rate_limit: int = Field(
         20,
         ge=0,

@@ -215,3 +215,21 @@ def test_users_change_their_own_password(dashboard: Dashboard) -> None:
     )
     assert changed.status_code == 303
     assert dashboard.services.accounts.authenticate("editor", "a new password").name == "editor"
+
+
+def test_stats_show_each_sites_hold_rate_overturns_and_calibration(dashboard: Dashboard) -> None:
+    dashboard.services.queue.approve(dashboard.comment.id, "moderator")  # held by off-topic, then approved
+    page = dashboard.client.get("/admin/stats", headers=dashboard.cookie(Role.MODERATOR))
+    by_site = page.text.split('id="by-site"', 1)[1].split("</table>", 1)[0]
+    assert "The Ledger" in by_site and "1 (100.0%)" in by_site
+    assert "Off-topic: 1 of 1 (100%)" in by_site
+    assert "Not calibrated yet" in page.text and "Reset to defaults" not in page.text  # admins only
+    refused = post(dashboard, Role.MODERATOR, "/admin/stats/calibrate/reset", site="ledger")
+    assert refused.status_code == 403
+    few = post(dashboard, Role.ADMIN, "/admin/stats/calibrate", site="ledger")
+    assert few.status_code == 303 and dashboard.services.calibration.history("ledger") == []
+    reset = post(dashboard, Role.ADMIN, "/admin/stats/calibrate/reset", site="ledger")
+    assert reset.status_code == 303
+    shown = dashboard.client.get(reset.headers["location"], headers=dashboard.cookie(Role.ADMIN))
+    assert "back to the default thresholds" in shown.text and "reset to defaults" in shown.text
+    assert dashboard.services.calibration.history("ledger")[0]["actor"] == "admin"

@@ -142,4 +142,34 @@ def rescore(ctx: Context, site_id: str | None, story_id: int | None, status: str
     click.echo(f"rescored {len(targets)} comment(s); {moved} changed status")
 
 
+@moderate.command("calibrate")
+@click.option("--site", "site_id", required=True, help="The site whose moderators' decisions to learn from")
+@click.option("--reset", is_flag=True, help="Return the site to the default thresholds (and no head)")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing")
+@pass_context
+def calibrate(ctx: Context, site_id: str, reset: bool, dry_run: bool) -> None:
+    """Recalibrate a site's thresholds from its moderators' approvals and rejections."""
+    services = ctx.services()
+    if reset:
+        outcome = services.calibration.reset(site_id, "cli")
+    else:
+        outcome = services.calibration.run(site_id, "cli", dry_run=dry_run)
+    result = outcome.result
+
+    def share(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1%}"
+
+    click.echo(f"{result.decisions} moderator decision(s) on {outcome.site_id}")
+    if not reset and not result.learned:
+        click.echo("too few decisions to learn from: nothing changed")
+        return
+    click.echo(f"agreement with the moderators: {share(result.before)} before, {share(result.after)} after")
+    for name in sorted(set(outcome.before) | set(outcome.after)):
+        old, new = outcome.before.get(name, {}).get("hold"), outcome.after.get(name, {}).get("hold")
+        click.echo(f"  {name} hold: {old} -> {new}" if old != new else f"  {name} hold: {old} (unchanged)")
+    if result.head:
+        click.echo(f"  per-site head: {result.head['weights']} bias {result.head['bias']}")
+    click.echo("dry run: nothing changed" if dry_run else "recorded")
+
+
 COMMANDS = [moderate]

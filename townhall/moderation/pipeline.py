@@ -146,7 +146,7 @@ class Pipeline:
             if request.name:
                 signals["name"] = names.assess(request.name, words, self.models.toxicity)
             signals["trust"], reader = trust.assess(request.history, site.settings.trusted_after_approved)
-            verdicts.append(policy.decide(signals, site.settings, reader))
+            verdicts.append(policy.decide(signals, site.settings, reader, site.calibration))
         return verdicts
 
     def article(self, story: StoryText, store: Representations | None = None) -> ArticleRepr:

@@ -6,8 +6,10 @@ ones fall back to the defaults below); pre-moderation holds everything that is n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from townhall.models import SiteSettings
 from townhall.moderation.signal import SignalResult
@@ -53,6 +55,14 @@ def thresholds_for(settings: SiteSettings) -> dict[str, dict[str, float]]:
     return merged
 
 
+def head_probability(head: Mapping[str, Any], scores: Mapping[str, float | None]) -> float:
+    """A site's learned head: P(its moderators would not publish) from the model signals' scores."""
+    z = float(head.get("bias", 0.0))
+    for name, weight in (head.get("weights") or {}).items():
+        z += float(weight) * float(scores.get(name) or 0.0)
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
 def _borderline(score: float, pair: Mapping[str, float]) -> bool:
     """Within the lower half of the band between holding and rejecting (or 0.2 above hold)."""
     hold = pair["hold"]
@@ -60,8 +70,16 @@ def _borderline(score: float, pair: Mapping[str, float]) -> bool:
     return score < hold + (ceiling - hold) / 2
 
 
-def decide(signals: Mapping[str, SignalResult], settings: SiteSettings, trust: Trust = Trust()) -> Verdict:
+def decide(
+    signals: Mapping[str, SignalResult],
+    settings: SiteSettings,
+    trust: Trust = Trust(),
+    calibration: Mapping[str, Any] | None = None,
+) -> Verdict:
+    """``calibration`` is the site's learned head (``moderation/calibrate.py``), if it has one:
+    it then decides the model signals' holds together; rejects and the site's own rules stay."""
     limits = thresholds_for(settings)
+    head = (calibration or {}).get("head")
     rejects: list[str] = []
     holds: list[str] = []
     skipped: list[str] = []
@@ -71,6 +89,8 @@ def decide(signals: Mapping[str, SignalResult], settings: SiteSettings, trust: T
         pair = limits[name]
         if "reject" in pair and result.score >= pair["reject"]:
             rejects.append(name)
+        elif head and name in SKIPPABLE:
+            continue  # the head decides these below
         elif "hold" in pair and result.score >= pair["hold"]:
             if trust.trusted and name in SKIPPABLE and _borderline(result.score, pair):
                 skipped.append(name)
@@ -81,6 +101,16 @@ def decide(signals: Mapping[str, SignalResult], settings: SiteSettings, trust: T
         return f"{name} {signals[name].score:.2f} ≥ {threshold} threshold {limits[name][threshold]:.2f}"
 
     recorded = {name: result.to_dict() for name, result in signals.items()}
+    head_reasons: list[str] = []
+    scores = {name: result.score for name, result in signals.items() if name in SKIPPABLE}
+    if head and not rejects and scores:
+        p, bar = head_probability(head, scores), float(head.get("threshold", 0.5))
+        if p >= bar:
+            # Held for the signal that weighs most in the site's head.
+            weights = head.get("weights") or {}
+            lead = max(scores, key=lambda n: float(weights.get(n, 0.0)) * float(scores[n] or 0.0))
+            holds.append(lead)
+            head_reasons.append(f"site calibration {p:.2f} ≥ {bar:.2f} ({lead})")
     mode = settings.moderation_mode.value
     if rejects:
         why = "; ".join(READER_REASONS.get(n, n) for n in rejects)
@@ -91,7 +121,7 @@ def decide(signals: Mapping[str, SignalResult], settings: SiteSettings, trust: T
             recorded,
             mode,
         )
-    reasons = [reason(n, "hold") for n in holds]
+    reasons = [reason(n, "hold") for n in holds if not (head and n in SKIPPABLE)] + head_reasons
     reasons += [f"{n} borderline, skipped for a trusted reader" for n in skipped]
     if holds:
         why = "; ".join(READER_REASONS.get(n, n) for n in holds)

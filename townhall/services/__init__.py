@@ -10,6 +10,7 @@ from townhall.moderation.verdict import Moderator
 from townhall.services.accounts import AccountService
 from townhall.services.articles import ArticleFetcher
 from townhall.services.bans import BanKeys
+from townhall.services.calibration import CalibrationService
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import CommentService, Limits
 from townhall.services.digest import Digests
@@ -48,6 +49,7 @@ class Services:
     webhooks: WebhookService
     feeds: Feeds
     retention: Retention
+    calibration: CalibrationService
 
 
 def build_services(
@@ -103,4 +105,5 @@ def build_services(
         webhooks,
         Feeds(storage, stories),
         retention,
+        CalibrationService(storage, sites, contexts, clock),
     )

@@ -77,6 +77,8 @@ class ModerationContexts:
                 story_text(s, tuple(tx.comments.thread_texts(s.id, None, BACKGROUND_COMMENTS)))
                 for s in recent
             )
+            latest = tx.calibrations.history(site.id, 1)
+        head = latest[0]["head"] if latest and latest[0]["kind"] == "calibrate" else None
         context = SiteContext(
             id=site.id,
             settings=site.settings,
@@ -84,10 +86,16 @@ class ModerationContexts:
             stories=samples,
             representations=self.representations,
             recent=StoredRecentComments(self.storage, site.id, self.clock),
+            calibration={"head": head} if head else None,
         )
         with self._lock:
             self._sites[site.id] = (now, context)
         return context
+
+    def forget(self, site_id: str) -> None:
+        """Rebuild the site's context on its next comment (its calibration changed)."""
+        with self._lock:
+            self._sites.pop(site_id, None)
 
     def request(
         self,

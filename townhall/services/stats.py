@@ -30,6 +30,15 @@ class SignalStats:
         """Share of reviewed holds a moderator rejected; None before any review."""
         return self.agreed / self.reviewed if self.reviewed else None
 
+    @property
+    def overturned(self) -> int:
+        """Reviewed holds a moderator approved: the signal was overruled."""
+        return self.reviewed - self.agreed
+
+    @property
+    def overturn_rate(self) -> float | None:
+        return self.overturned / self.reviewed if self.reviewed else None
+
 
 @dataclass(frozen=True, slots=True)
 class Stats:
@@ -47,6 +56,21 @@ class Stats:
         return count / self.total if self.total else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class SiteStats:
+    """One site's hold rate and how often its moderators overturned each signal."""
+
+    site_id: str
+    name: str
+    total: int
+    held: int
+    signals: list[SignalStats]
+
+    @property
+    def hold_rate(self) -> float | None:
+        return self.held / self.total if self.total else None
+
+
 def _series(counts: dict[str, int], start: datetime, step: timedelta, n: int) -> list[tuple[datetime, int]]:
     series = []
     for i in range(n):
@@ -59,6 +83,16 @@ class StatsService:
     def __init__(self, storage: Storage, clock: Clock = utcnow):
         self.storage = storage
         self.clock = clock
+
+    def by_site(self, site_ids: list[str], days: int = 30) -> list[SiteStats]:
+        """These sites' hold rates and overturns over the period."""
+        with self.storage.read() as tx:
+            sites = [site for site in tx.sites.list() if site.id in site_ids]
+        found = []
+        for site in sites:
+            stats = self.overview(site.id, days)
+            found.append(SiteStats(site.id, site.name, stats.total, stats.held, stats.signals))
+        return found
 
     def overview(self, site_id: str | None = None, days: int = 30) -> Stats:
         days = min(max(days, 1), 366)

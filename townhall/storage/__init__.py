@@ -22,6 +22,7 @@ from townhall.storage import migrate
 from townhall.storage.accounts import AccountRepo
 from townhall.storage.authors import AuthorRepo
 from townhall.storage.bans import BanRepo
+from townhall.storage.calibrations import CalibrationRepo
 from townhall.storage.changes import CommentChange, StoryChange
 from townhall.storage.comments import CommentRepo
 from townhall.storage.dump import DumpRepo
@@ -64,6 +65,7 @@ class Repos:
         self.queue = QueueRepo(connection)
         self.stats = StatsRepo(connection)
         self.recent = RecentRepo(connection)
+        self.calibrations = CalibrationRepo(connection)
         self.dump = DumpRepo(connection)
         self.imports = ImportRepo(connection, self.touched)
         self.readers = ReaderRepo(connection)
