@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -51,13 +52,14 @@ class Dashboard:
         return self.sessions[role][1]
 
 
-def make_dashboard(tmp_path: Path, clock: FakeClock) -> Iterator[Dashboard]:
+def make_dashboard(tmp_path: Path, clock: FakeClock, **settings: Any) -> Iterator[Dashboard]:
     config = load(
         overrides={
             "database_url": f"sqlite:///{tmp_path / 'townhall.sqlite3'}",
             "secret_key": "test-secret",
             "fetch_articles": False,
             "moderation_enabled": False,
+            **settings,
         }
     )
     storage = Storage(config.database_url)

@@ -24,6 +24,7 @@ def routes(dashboard: Dashboard) -> list[tuple[str, str, Any]]:
         "queue": "held",
         "name": "moderator",
         "action": "disable",
+        "webhook_id": 1,
     }
     found = []
     for route in build_dashboard(dashboard.services).routes:

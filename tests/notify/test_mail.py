@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from argon2 import PasswordHasher
 
 from tests.conftest import ORIGIN, FakeClock
 from tests.notify.conftest import PUBLIC_URL, Inbox
@@ -13,6 +14,7 @@ from townhall.services import Services, build_services
 from townhall.services.identity import guest
 from townhall.services.mail import MAX_ATTEMPTS
 from townhall.storage import Storage
+from townhall.types import Role
 
 URL = f"{ORIGIN}/politics/bridge-vote"
 ALICE = "alice@example.org"
@@ -160,3 +162,29 @@ def test_without_smtp_nothing_is_offered(services: Services) -> None:
     assert not services.outbox.enabled
     with pytest.raises(Invalid, match="does not send e-mail"):
         services.notices.subscribe(site, comment, ALICE)
+
+
+def test_moderators_digest_lists_held_comments_once_per_period(
+    notify_services: Services, site, inbox: Inbox, clock: FakeClock
+) -> None:
+    services = notify_services
+    services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    moderator = services.accounts.add("mod", Role.MODERATOR, "moderate-well-123")
+    services.digests.choose(moderator.id, moderator.role, "Mod@News.Example", 6)
+    assert services.digests.get(moderator.id).email == "Mod@news.example"  # type: ignore[union-attr]
+    clock.advance(hours=7)
+    assert services.digests.send_due() == 0  # nothing held: no mail, but the period restarts
+    site = services.sites.update_settings(site.id, {"moderation_mode": "pre"})
+    held = post(services, site, "Please look at this.", "Bob").comment
+    assert services.digests.send_due() == 0  # the period has not passed again yet
+    clock.advance(hours=6)
+    assert services.digests.send_due() == 1
+    assert services.digests.send_due() == 0
+    services.outbox.send_pending()
+    (digest,) = inbox.wait_for(1)
+    assert digest["To"] == "Mod@news.example"
+    assert digest["Subject"] == "Townhall: 1 comment held for review"
+    assert "Bob: Please look at this." in digest.get_content()
+    assert f"{PUBLIC_URL}/admin/comments/{held.id}" in digest.get_content()
+    with pytest.raises(Invalid):
+        services.digests.choose(moderator.id, moderator.role, "mod@news.example", 5)

@@ -8,7 +8,18 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from townhall.dashboard import auth, authors, queue, readers, settings, stats, stories, users
+from townhall.dashboard import (
+    auth,
+    authors,
+    digest,
+    queue,
+    readers,
+    settings,
+    stats,
+    stories,
+    users,
+    webhooks,
+)
 from townhall.services import Services
 
 # Everything the dashboard loads comes from this server: no CDN, fonts or analytics.
@@ -45,7 +56,7 @@ class SecurityHeaders:
 
 def build_dashboard(services: Services) -> Starlette:
     routes: list[BaseRoute] = []
-    for module in (auth, queue, authors, stories, settings, stats, users, readers):
+    for module in (auth, queue, authors, stories, settings, stats, users, readers, webhooks, digest):
         routes += module.routes()
     routes.append(
         Mount("/static", app=StaticFiles(packages=[("townhall.dashboard", "static")]), name="static")

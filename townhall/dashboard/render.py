@@ -34,6 +34,10 @@ FLASH = {
     "signed_out": "You are signed out.",
     "totp_on": "One-time codes are on: sign-ins now ask for a code from your app.",
     "totp_off": "One-time codes are off.",
+    "webhook_removed": "Webhook removed.",
+    "webhook_test": "Test event queued: it shows in the delivery log below once sent.",
+    "digest_on": "Digest saved.",
+    "digest_off": "Digest stopped.",
 }
 
 SIGNAL_LABELS = {
@@ -107,6 +111,7 @@ def _nav(session: Session | None) -> list[tuple[str, str, str]]:
     if role in ADMIN and not session.user.sites:
         items.append(("users", f"{PREFIX}/users", "Users"))
         items.append(("readers", f"{PREFIX}/readers", "Readers' data"))
+        items.append(("webhooks", f"{PREFIX}/webhooks", "Webhooks"))
     items.append(("account", f"{PREFIX}/account", "Account"))
     return items
 

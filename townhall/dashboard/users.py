@@ -18,6 +18,7 @@ from townhall.dashboard.access import (
     session_of,
 )
 from townhall.dashboard.access import set_cookie as set_session_cookie
+from townhall.dashboard.digest import digest_context
 from townhall.dashboard.render import page
 from townhall.errors import Invalid, NotFound, TownhallError
 from townhall.types import Role
@@ -120,6 +121,11 @@ def account_page(request: Request) -> Response:
     return _account_page(request)
 
 
+def account_with_errors(request: Request, errors: dict[str, str]) -> Response:
+    """The account page with a refused change's messages (422): for the panels other modules add."""
+    return _account_page(request, errors)
+
+
 def _account_page(request: Request, errors: dict[str, str] | None = None, totp_secret: str = "") -> Response:
     """The account page; with errors, the refused change (422)."""
     accounts = services_of(request).accounts
@@ -137,6 +143,7 @@ def _account_page(request: Request, errors: dict[str, str] | None = None, totp_s
         totp_on=user.totp,
         totp_secret=secret,
         totp_uri=accounts.totp_uri(user.name, secret) if secret else "",
+        **digest_context(request, user),
     )
 
 
