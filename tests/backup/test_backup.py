@@ -202,3 +202,49 @@ def test_export_and_restore_commands(tmp_path: Path, clock: FakeClock) -> None:
     assert "comments: 3" in result.output and "reset-password" in result.output
     again = runner.invoke(main, ["--database-url", target_url, "restore", str(path), "--quiet"])
     assert again.exit_code == 1 and "restore needs an empty database" in again.output
+
+
+def test_a_backup_from_an_older_schema_is_restored_then_migrated(tmp_path: Path, clock: FakeClock) -> None:
+    """A backup written at revision 0002 (before comments kept their author's name) comes back,
+    and the later migrations run over it as they would have over the live database."""
+    from sqlalchemy import inspect  # noqa: PLC0415
+
+    from townhall.storage import migrate  # noqa: PLC0415
+
+    old = Storage(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    old.migrate("0002")
+    with old.engine.connect() as connection:
+        columns = {
+            name: {c["name"] for c in inspect(connection).get_columns(name)}
+            for name in inspect(connection).get_table_names()
+        }
+    old.close()
+    lines = _lines(_filled_backup(tmp_path, clock))
+    header, rows, trailer = lines[0], lines[1:-1], lines[-1]
+    kept = [
+        {"table": line["table"], "row": {k: v for k, v in line["row"].items() if k in columns[line["table"]]}}
+        for line in rows
+        if line["table"] in columns
+    ]
+    counts = {
+        name: sum(1 for line in kept if line["table"] == name)
+        for name in trailer["counts"]
+        if name in columns
+    }
+    older = tmp_path / "older.jsonl.gz"
+    _write(
+        older, [{**header, "schema": "0002", "tables": list(counts)}, *kept, {"end": True, "counts": counts}]
+    )
+
+    target = Storage(f"sqlite:///{tmp_path / 'target.sqlite3'}")
+    summary = BackupService(target, clock).restore(older)
+    assert summary.schema == "0002" and summary.counts["comments"] == 3
+    assert target.revision() == migrate.head_revision()
+    with target.read() as tx:
+        backfilled = (
+            tx.connection.exec_driver_sql("SELECT author_name FROM comments ORDER BY id").scalars().all()
+        )
+    assert backfilled == ["Ana", "Bo", "Cai"]  # filled in by migration 0004 after the restore
+    thread = _services(target, clock).comments.thread(_services(target, clock).stories.get(1))
+    assert {c.author.name for c in thread.comments} == {"Ana", "Bo"}  # Cai's was rejected
+    target.close()

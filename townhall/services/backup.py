@@ -16,7 +16,7 @@ import gzip
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,11 +54,16 @@ def _encode(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _utc(text: str) -> datetime:
+    # In UTC whatever the offset written, so a column read back without its zone still means UTC.
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
 def _decoders(table: Table) -> dict[str, Callable[[Any], Any]]:
     decoders: dict[str, Callable[[Any], Any]] = {}
     for column in table.columns:
         if isinstance(column.type, UTCDateTime):
-            decoders[column.name] = datetime.fromisoformat
+            decoders[column.name] = _utc
         elif isinstance(column.type, LargeBinary):
             decoders[column.name] = base64.b64decode
     return decoders
@@ -159,6 +164,11 @@ class BackupService:
     ) -> None:
         by_name = {str(table.name): table for table in dump.tables()}
         decoders = {name: _decoders(table) for name, table in by_name.items()}
+        if header["schema"] != migrate.head_revision():
+            # Rows of an older schema go into the tables as that schema made them; the migrations
+            # that run afterwards bring them up to date, as they would have the live database.
+            live = tx.dump.live_tables()
+            by_name = {name: live[name] for name in by_name if name in live}
         batch: list[dict[str, Any]] = []
         current: Table | None = None
         done: set[str] = set()
@@ -190,7 +200,7 @@ class BackupService:
             for column, decode in decoders[table.name].items():
                 if row.get(column) is not None:
                     row[column] = decode(row[column])
-            if table is users and row.get("password_hash") is None:
+            if table.name == users.name and row.get("password_hash") is None:
                 row["password_hash"] = NO_PASSWORD
             batch.append(row)
             summary.counts[str(table.name)] = summary.counts.get(str(table.name), 0) + 1

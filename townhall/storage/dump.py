@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, inspect, select
+from sqlalchemy import Connection, MetaData, Table, func, insert, inspect, select
 
 from townhall.storage.schema import metadata, sessions
 
@@ -40,6 +40,12 @@ class DumpRepo:
         rows = list(rows)
         if rows:
             self.c.execute(insert(table), rows)
+
+    def live_tables(self) -> dict[str, Table]:
+        """The tables as the database has them now (an older schema, during a restore)."""
+        live = MetaData()
+        live.reflect(bind=self.c)
+        return {str(name): table for name, table in live.tables.items()}
 
     def counts(self) -> dict[str, int]:
         """Rows per table, for the tables a backup holds (an empty database has none)."""
