@@ -54,12 +54,20 @@ class Inbox:
         return self.messages
 
 
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
+@contextlib.contextmanager
+def running_inbox() -> Iterator[Inbox]:
     server = Inbox(free_port())
     server.start()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    with running_inbox() as server:
+        yield server
 
 
 def mail_settings(config: Settings, port: int, **more: Any) -> Settings:

@@ -188,3 +188,17 @@ def test_moderators_digest_lists_held_comments_once_per_period(
     assert f"{PUBLIC_URL}/admin/comments/{held.id}" in digest.get_content()
     with pytest.raises(Invalid):
         services.digests.choose(moderator.id, moderator.role, "mod@news.example", 5)
+
+
+def test_a_moderator_limited_to_other_sites_gets_no_digest_for_this_one(
+    notify_services: Services, site, inbox: Inbox, clock: FakeClock
+) -> None:
+    services = notify_services
+    services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    services.sites.add("herald", "The Herald", ["https://herald.example"])
+    moderator = services.accounts.add("mod", Role.MODERATOR, "moderate-well-123", sites=["herald"])
+    services.digests.choose(moderator.id, moderator.role, "mod@herald.example", 1)
+    site = services.sites.update_settings(site.id, {"moderation_mode": "pre"})
+    post(services, site, "Held on the Ledger.", "Bob")
+    clock.advance(hours=2)
+    assert services.digests.send_due() == 0

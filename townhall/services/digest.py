@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from townhall.errors import Forbidden, Invalid
+from townhall.models import Comment
 from townhall.services.clock import Clock, utcnow
 from townhall.services.mail import Outbox, check_address
 from townhall.services.text import plain
-from townhall.storage import Storage
+from townhall.storage import Repos, Storage
 from townhall.types import CommentStatus, Role
 
 PERIODS = (1, 6, 24, 168)  # hours a moderator can choose from
@@ -27,6 +29,19 @@ class DigestChoice:
     email: str
     period_hours: int
     last_sent_at: datetime | None
+
+
+def _held(tx: Repos, user: dict[str, Any] | None) -> tuple[int, list[Comment]]:
+    """How many comments wait for review where the account works, and the newest of them."""
+    # An account limited to some sites hears only about theirs.
+    scope: list[str | None] = list((user or {}).get("sites") or ()) or [None]
+    count = sum(len(tx.queue.held_verdicts(site_id)) for site_id in scope)
+    newest = [
+        c
+        for site_id in scope
+        for c in tx.comments.list(site_id=site_id, status=CommentStatus.HELD, limit=LISTED)
+    ]
+    return count, sorted(newest, key=lambda c: -c.id)[:LISTED]
 
 
 class Digests:
@@ -79,8 +94,7 @@ class Digests:
         for row in due:
             with self.storage.write() as tx:
                 user = tx.accounts.get(row["user_id"])
-                held = len(tx.queue.held_verdicts())
-                listed = tx.comments.list(status=CommentStatus.HELD, limit=LISTED) if held else []
+                held, listed = _held(tx, user)
                 tx.subscriptions.digest_sent(row["user_id"], now)
                 if not held or user is None or user["disabled"] or user["role"] not in DIGEST_ROLES:
                     continue

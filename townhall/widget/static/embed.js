@@ -338,7 +338,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           h('p.th-hint', {text: 'Markdown works: *italic*, **bold**, [link](https://…), > quote'})),
         guest && h('div.th-row', {}, field('author_name', 'Name', name),
           field('author_email', h('span', {}, 'E-mail ', h('small', {text: '(optional, never shown)'})), email)),
-        notify && h('p.th-notify', {}, notify, h('label', {for: notify.id, text: ' Notify me of replies by e-mail'})),
+        notify && h('p.th-notify', {}, notify, h('label', {for: notify.id, text: 'Notify me of replies by e-mail'})),
         !edit && h('div.th-hp', {'aria-hidden': 'true'}, h('label', {for: trap.id, text: 'Website (leave empty)'}), trap),
         alert, h('div.th-buttons', {}, submit, close && button('th-cancel', 'Cancel', () => close(true))));
 
