@@ -7,7 +7,6 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -20,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from townhall import widget
 from townhall.api import ApiState, build_api
 from townhall.api.fastpath import ThreadFastPath
 from townhall.api.limits import RateLimit
@@ -47,8 +47,6 @@ RETENTION_SECONDS = 3600.0  # readers' IP hashes and unconfirmed e-mails past re
 WEBHOOK_SECONDS = 15.0
 DIGEST_SECONDS = 300.0
 CALIBRATION_SECONDS = 600.0  # how often sites are checked for a due recalibration
-
-WIDGET_FILES = {"embed.js": "text/javascript; charset=utf-8", "embed.css": "text/css; charset=utf-8"}
 
 
 class ConfigurationProblem(Exception):
@@ -81,7 +79,7 @@ def load_moderator(config: Settings) -> Moderator | None:
 
 
 def _widget_file(name: str, media_type: str) -> Route:
-    data = resources.files("townhall.widget").joinpath("static", name).read_bytes()
+    data = widget.served(name)
 
     async def serve(_request: Request) -> Response:
         return Response(data, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
@@ -140,7 +138,7 @@ def create_app(
     routes.append(Mount("/api/v1", app=build_api(state)))
     routes.append(Mount("/admin", app=build_dashboard(services)))
     routes += mail_routes(services) + feed_routes(services)
-    routes += [_widget_file(name, media_type) for name, media_type in WIDGET_FILES.items()]
+    routes += [_widget_file(name, media_type) for name, media_type in widget.FILES.items()]
     routes += extra_routes or []
 
     scheduler = Scheduler()

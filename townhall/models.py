@@ -25,6 +25,8 @@ class SiteSettings:
     # What erasing a reader does to their comments: "remove" the text (the place in the thread
     # stays as "[deleted]") or "anonymise" (the text stays, under "[deleted]" instead of a name).
     erasure_mode: str = "remove"
+    # Before posting, ask the author when a comment looks off-topic or uncivil (the widget's nudge).
+    nudge: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class SiteSettings:
             "edit_window_minutes": self.edit_window_minutes,
             "trusted_after_approved": self.trusted_after_approved,
             "erasure_mode": self.erasure_mode,
+            "nudge": self.nudge,
         }
 
     @classmethod
@@ -51,6 +54,7 @@ class SiteSettings:
             edit_window_minutes=int(data.get("edit_window_minutes", 15)),
             trusted_after_approved=int(data.get("trusted_after_approved", 5)),
             erasure_mode=str(data.get("erasure_mode", "remove")),
+            nudge=bool(data.get("nudge", False)),
         )
 
 

@@ -18,7 +18,6 @@ from townhall.services import Services
 from townhall.services.identity import guest
 from townhall.types import CommentStatus
 
-BUS = f"{ORIGIN}/news/night-bus-pilot"
 SLUGS = ("night-bus-pilot", "flood-barrier-delay", "mayor-expenses-inquiry")
 
 # Posted under the night bus story. True: the moderators would reject it.
@@ -87,20 +86,21 @@ def _labelled(learn: bool) -> list[tuple[str, bool]]:
     )
 
 
-def _site(services: Services, site_id: str) -> Site:
-    site = services.sites.add(site_id, site_id.title(), [ORIGIN])
+def _site(services: Services, site_id: str, origin: str = ORIGIN) -> Site:
+    site = services.sites.add(site_id, site_id.title(), [origin])
     for article in load_demo()[0]:
         if article.slug in SLUGS:
             fields = {"title": article.title, "text": article.text.strip()}
-            services.stories.push(site, f"{ORIGIN}/news/{article.slug}", fields, "test")
+            services.stories.push(site, f"{origin}/news/{article.slug}", fields, "test")
     return site
 
 
 def _post_all(services: Services, site: Site, labelled: list[tuple[str, bool]]) -> list[tuple[int, bool]]:
     posted = []
+    story = f"{site.origins[0]}/news/night-bus-pilot"
     for number, (text, bad) in enumerate(labelled):
         reader = guest(f"Reader {number}", None, f"{site.id}-{number}", "s")
-        posted.append((services.comments.post(site, BUS, text, reader).comment.id, bad))
+        posted.append((services.comments.post(site, story, text, reader).comment.id, bad))
     return posted
 
 
@@ -132,7 +132,7 @@ def test_moderators_decisions_recalibrate_the_site(moderated: Services) -> None:
     # On comments neither site has seen: the calibrated Ledger against a twin site on defaults.
     unseen = _labelled(learn=False)
     calibrated = _agreement(moderated, _post_all(moderated, moderated.sites.get("ledger"), unseen))
-    twin = _site(moderated, "twin")
+    twin = _site(moderated, "twin", "https://twin.example")
     default = _agreement(moderated, _post_all(moderated, twin, unseen))
     assert calibrated > default
 

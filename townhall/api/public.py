@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from townhall.api import shape
-from townhall.api.schemas import MAX_ID, EditComment, NewComment, NewReport, NewVote, VoteOwner
+from townhall.api.schemas import MAX_ID, CheckComment, EditComment, NewComment, NewReport, NewVote, VoteOwner
 from townhall.api.security import READER_TOKEN, SSO_TOKEN
 from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
 from townhall.api.threads import page_key, page_response
@@ -142,6 +142,23 @@ def post_comment(
     return shape.FastJSONResponse(body, status_code=201)
 
 
+@router.post("/comments/check", summary="Before posting: would the author be asked to reconsider?")
+def check_comment(request: Request, state: State, data: CheckComment) -> dict[str, Any]:
+    """The pre-submit nudge. Runs the site's moderation on the comment as written and stores
+    nothing. ``ask`` is true when the site asks authors (its ``nudge`` setting) and the comment
+    looks off-topic or uncivil; ``question`` and ``evidence`` say why in plain words."""
+    the_site = state.site(data.site)
+    check_origin(request, the_site)
+    state.writes.check(client_ip(request))
+    nudge = state.services.nudge.check(the_site, data.url, data.body, data.parent_id)
+    return {
+        "ask": nudge.ask,
+        "question": nudge.question,
+        "evidence": list(nudge.evidence),
+        "concerns": list(nudge.concerns),
+    }
+
+
 def _notify_address(state: ApiState, wanted: bool, email: str | None) -> str | None:
     """Checked before the comment is posted, so a bad request leaves nothing behind."""
     if not wanted:
@@ -265,6 +282,7 @@ async def widget_config(request: Request, state: State, site_id: str) -> dict[st
         "sso": bool(site.sso_secret),
         "page_size": state.services.config.page_size,
         "notify": state.services.outbox.enabled,
+        "nudge": site.settings.nudge,
     }
 
 

@@ -52,6 +52,15 @@ class NewComment(_Body):
     )
 
 
+class CheckComment(_Body):
+    site: str = Field(min_length=1, max_length=63, description="Site id from the embed snippet")
+    url: str = Field(min_length=1, max_length=2048, description="The story's page URL")
+    body: str = Field(
+        min_length=1, max_length=100_000, description="The comment as written so far (Markdown)"
+    )
+    parent_id: Id | None = Field(None, description="The comment it would reply to")
+
+
 class EditComment(_Body):
     body: str = Field(min_length=1, max_length=100_000)
 
@@ -128,6 +137,9 @@ class SiteSettingsChange(_Body):
     edit_window_minutes: int | None = Field(None, strict=True, ge=0, le=1440)
     trusted_after_approved: int | None = Field(None, strict=True, ge=0, le=1000)
     erasure_mode: Literal["remove", "anonymise"] | None = None
+    nudge: bool | None = Field(
+        None, strict=True, description="Ask authors before posting a comment that looks off-topic or uncivil"
+    )
 
     def changes(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump(exclude_unset=True).items() if k != "origins"}

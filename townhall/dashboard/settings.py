@@ -55,6 +55,7 @@ def form_values(site: Site) -> dict[str, Any]:
         "origins": "\n".join(site.origins),
         "moderation_mode": settings.moderation_mode.value,
         "erasure_mode": settings.erasure_mode,
+        "nudge": settings.nudge,
         **{name: str(getattr(settings, name)) for name in NUMBERS},
         **{name: "\n".join(getattr(settings, name)) for name in LISTS},
     }
@@ -80,6 +81,7 @@ def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, A
     changes: dict[str, Any] = {
         "moderation_mode": str(body.get("moderation_mode", "")),
         "erasure_mode": str(body.get("erasure_mode") or site.settings.erasure_mode),
+        "nudge": body.get("nudge") == "on",
     }
     for name in NUMBERS:
         raw = str(body.get(name, "")).strip()

@@ -18,6 +18,7 @@ from townhall.services.feeds import Feeds
 from townhall.services.mail import Outbox
 from townhall.services.moderation_context import ModerationContexts
 from townhall.services.notices import ReplyNotices
+from townhall.services.nudge import NudgeService
 from townhall.services.queue import ModerationQueue
 from townhall.services.readers import ReaderRights
 from townhall.services.retention import Retention
@@ -50,6 +51,7 @@ class Services:
     feeds: Feeds
     retention: Retention
     calibration: CalibrationService
+    nudge: NudgeService
 
 
 def build_services(
@@ -106,4 +108,5 @@ def build_services(
         Feeds(storage, stories),
         retention,
         CalibrationService(storage, sites, contexts, clock),
+        NudgeService(comments),
     )

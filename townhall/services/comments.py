@@ -114,7 +114,7 @@ class CommentService:
         reader_key: str | None = None,
     ) -> Posted:
         """``network_key`` and ``reader_key`` are keyed hashes of the address and reader token."""
-        body = self._check_body(body)
+        body = self.check_body(body)
         self._check_name(site, identity)
         if parent_id is not None and self.stories.find(site, url) is None:
             # A reply needs an existing thread; refusing it here also leaves no story behind.
@@ -206,7 +206,7 @@ class CommentService:
 
     def edit(self, comment_id: int, edit_token: str, body: str) -> Posted:
         """The author rewrites a comment within the edit window; it is assessed again."""
-        body = self._check_body(body)
+        body = self.check_body(body)
         comment, story, site = self._own(comment_id, edit_token)
         if comment.status is CommentStatus.REJECTED:
             raise Conflict("a rejected comment cannot be edited", code="comment_rejected")
@@ -393,7 +393,7 @@ class CommentService:
         with self.storage.write() as tx:
             tx.bans.add(site.id, author_id, keys, now)
 
-    def _check_body(self, body: str) -> str:
+    def check_body(self, body: str) -> str:
         body = (body or "").strip()
         if not body:
             raise Invalid("comment must not be empty", fields={"body": "required"})

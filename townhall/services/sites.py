@@ -80,6 +80,10 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
             values[name] = _check_thresholds(value)
         elif name in ("banned_words", "suspect_words", "links_allowlist"):
             values[name] = _word_list(name, value)
+        elif name == "nudge":
+            if not isinstance(value, bool):
+                raise Invalid("nudge must be true or false", fields={name: "must be true or false"})
+            values[name] = value
         elif name == "erasure_mode":
             if value not in ERASURE_MODES:
                 raise Invalid(

@@ -356,6 +356,15 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         focus(first);
       }
 
+      function ask(n) {
+        const box = h('div.th-nudge', {role: 'alert'}, h('p', {text: n.question}), h('ul', {}, n.evidence.map(t => h('li', {text: t}))),
+          h('div.th-buttons', {}, button('th-anyway', 'Post anyway', () => { box.remove(); f.dataset.asked = 1; f.requestSubmit(); }),
+            button('th-revise', 'Edit', () => { box.remove(); focus(body); })));
+        f.querySelectorAll('.th-nudge').forEach(e => e.remove());
+        alert.before(box);
+        focus(box.querySelector('button'));
+      }
+
       f.addEventListener('submit', async ev => {
         ev.preventDefault();
         alert.textContent = '';
@@ -371,6 +380,12 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         submit.textContent = edit ? 'Saving…' : 'Posting…';
         try {
           if (edit) return await saveEdit(rec, text, close);
+          // The site may ask first when a comment looks off-topic or uncivil; the author decides.
+          if (S.cfg.nudge && !f.dataset.asked) {
+            const n = await call('POST', 'comments/check', {site: SITE, url: S.url, body: text, parent_id: rec ? rec.c.id : null}).catch(() => 0);
+            if (n && n.ask) return ask(n);
+          }
+          delete f.dataset.asked;
           const who = guest ? {name: name.value.trim(), email: email.value.trim()} : {};
           const r = await call('POST', 'comments', {site: SITE, url: S.url, body: text, parent_id: rec ? rec.c.id : null,
             author_name: who.name || null, author_email: who.email || null, sso_token: S.sso, website: trap.value, notify_replies: !!(notify && notify.checked)});

@@ -1,0 +1,99 @@
+"""The pre-submit nudge: before a comment is posted, tell its author, in plain words, when it
+looks off-topic or uncivil, so they can edit it or post it anyway.
+
+The check runs the same moderation as a post (the site's stories, thread and thresholds) but
+stores nothing: no comment, no author, no story, no memory of it for the spam signal. It is the
+site's choice (``SiteSettings.nudge``); scores are never shown, only what they point at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from townhall.errors import NotFound
+from townhall.models import Site
+from townhall.services.comments import CommentService
+from townhall.services.holds import causes
+from townhall.types import CommentStatus
+
+ASKED_ABOUT = ("off_topic", "toxicity")  # what an author is asked about; the rest is for moderators
+QUESTIONS = {
+    ("off_topic",): "This doesn't seem to be about this story. Post anyway, or edit?",
+    ("toxicity",): "This may come across as uncivil. Post anyway, or edit?",
+    ("off_topic", "toxicity"): "This doesn't seem to be about this story, and may come across as uncivil. "
+    "Post anyway, or edit?",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    ask: bool
+    question: str = ""
+    evidence: tuple[str, ...] = ()  # plain sentences, one per concern
+    concerns: tuple[str, ...] = ()  # the signals behind it: "off_topic", "toxicity"
+
+
+def _quoted(words: list[str]) -> str:
+    quoted = [f"“{w}”" for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _off_topic_words(title: str, evidence: dict[str, Any]) -> str:
+    text = (
+        f"It reads as if it were about something other than “{title}”."
+        if title
+        else ("It reads as if it were about something other than this story.")
+    )
+    foreign = [str(t).capitalize() for t in evidence.get("foreign_terms") or []][:3]
+    if foreign:
+        text += f" It mentions {_quoted(foreign)}, which the story does not."
+    return text
+
+
+def _toxicity_words(evidence: dict[str, Any]) -> str:
+    words = list(dict.fromkeys(str(s.get("text", "")) for s in evidence.get("spans") or [] if s.get("text")))[
+        :3
+    ]
+    if words:
+        return f"Words like {_quoted(words)} may read as hostile to other readers."
+    return "Its tone may read as hostile to other readers."
+
+
+class NudgeService:
+    def __init__(self, comments: CommentService):
+        self.comments = comments
+
+    def check(self, site: Site, url: str, body: str, parent_id: int | None = None) -> Nudge:
+        """Whether to ask the author before posting ``body`` under the story at ``url``."""
+        body = self.comments.check_body(body)
+        if not site.settings.nudge:
+            return Nudge(False)
+        story = self.comments.stories.find(site, url)
+        if story is None:  # a story never seen has no article to compare with yet
+            return Nudge(False)
+        parent_text = None
+        if parent_id is not None:
+            try:
+                parent = self.comments.get(parent_id)
+            except NotFound:
+                parent = None  # posting will say so; the check only leaves the parent out
+            if (
+                parent is not None
+                and parent.story_id == story.id
+                and parent.status is CommentStatus.PUBLISHED
+            ):
+                parent_text = parent.body
+        now = self.comments.clock()
+        request = self.comments.contexts.request(site, story, body, now, parent_text=parent_text)
+        verdict = self.comments.moderator.assess(request).to_dict()
+        concerns = tuple(name for name in ASKED_ABOUT if name in causes(verdict, site.settings))
+        if not concerns:
+            return Nudge(False)
+        signals = verdict["signals"]
+        evidence = []
+        if "off_topic" in concerns:
+            evidence.append(_off_topic_words(story.title, signals["off_topic"].get("evidence") or {}))
+        if "toxicity" in concerns:
+            evidence.append(_toxicity_words(signals["toxicity"].get("evidence") or {}))
+        return Nudge(True, QUESTIONS[concerns], tuple(evidence), concerns)
