@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from argon2 import PasswordHasher
@@ -202,3 +203,25 @@ def test_a_moderator_limited_to_other_sites_gets_no_digest_for_this_one(
     post(services, site, "Held on the Ledger.", "Bob")
     clock.advance(hours=2)
     assert services.digests.send_due() == 0
+
+
+def test_two_senders_draining_one_outbox_send_each_message_once(
+    storage: Storage, mail_config, clock: FakeClock, inbox: Inbox
+) -> None:
+    first = build_services(mail_config, storage, "test-secret", clock=clock)
+    second = build_services(mail_config, storage, "test-secret", clock=clock)
+    site = first.sites.add("ledger", "The Ledger", [ORIGIN])
+    for n in range(20):
+        comment = post(first, site, f"Comment {n}.", f"Reader{n}").comment
+        first.notices.subscribe(site, comment, f"reader{n}@example.org")
+    reports = []
+    workers = [
+        threading.Thread(target=lambda s=s: reports.append(s.outbox.send_pending())) for s in (first, second)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sum(r.sent for r in reports) == 20
+    received = sorted(m["To"] for m in inbox.wait_for(20))
+    assert received == sorted(f"reader{n}@example.org" for n in range(20))
