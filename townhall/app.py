@@ -35,6 +35,7 @@ from townhall.ops.requests import ObservedRequests
 from townhall.scheduler import Scheduler
 from townhall.services import Services, build_services
 from townhall.services.clock import Clock, utcnow
+from townhall.services.counters import SlidingWindow
 from townhall.storage import Storage
 from townhall.web.feeds import feed_routes
 from townhall.web.mail import mail_routes
@@ -128,7 +129,8 @@ def create_app(
     for declared in config.sites:
         services.sites.ensure(declared.id, declared.name, list(declared.origins))
     broker = make_broker(config.redis_url)
-    state = ApiState(services, writes=RateLimit(config.write_rate_limit), broker=broker, metrics=metrics)
+    writes = SlidingWindow(services.counters, "writes", config.write_rate_limit)
+    state = ApiState(services, writes=RateLimit(writes, services.secret), broker=broker, metrics=metrics)
     # A change made here drops the cached story at once; one made elsewhere, when the broker hears of it.
     storage.on_change(state.threads.forget)
     storage.on_change(broker.publish)

@@ -67,7 +67,10 @@ class Settings(BaseModel):
     )
     redis_url: str = Field(
         "",
-        description="redis://host:port/0 to relay live updates between server processes; empty = one process",
+        description=(
+            "redis://host:port/0: live updates relayed between server processes, and rate limits"
+            " counted there; empty = one process for live updates, limits counted in the database"
+        ),
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error")
     log_format: str = Field(
@@ -110,7 +113,10 @@ class Settings(BaseModel):
         20,
         ge=0,
         le=100_000,
-        description="Comments, edits, votes and reports per minute from one IP (0 = no limit)",
+        description=(
+            "Comments, edits, votes and reports per minute from one address (0 = no limit);"
+            " counted across all server processes, in Redis or else the database"
+        ),
     )
     retention_days: int = Field(
         90,

@@ -13,6 +13,7 @@ from townhall.services.bans import BanKeys
 from townhall.services.calibration import CalibrationService
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import CommentService, Limits
+from townhall.services.counters import CounterStore, make_counters
 from townhall.services.digest import Digests
 from townhall.services.feeds import Feeds
 from townhall.services.mail import Outbox
@@ -52,6 +53,7 @@ class Services:
     retention: Retention
     calibration: CalibrationService
     nudge: NudgeService
+    counters: CounterStore  # shared by every process: Redis when configured, else the database
 
 
 def build_services(
@@ -82,6 +84,7 @@ def build_services(
     queue = ModerationQueue(storage, clock, bans)
     stats = StatsService(storage, clock)
     readers = ReaderRights(storage, secret, clock)
+    counters = make_counters(config.redis_url, storage)
     outbox = Outbox(storage, config, clock)
     notices = ReplyNotices(storage, outbox, secret, clock)
     webhooks = WebhookService(storage, config, clock)
@@ -109,4 +112,5 @@ def build_services(
         retention,
         CalibrationService(storage, sites, contexts, clock),
         NudgeService(comments),
+        counters,
     )

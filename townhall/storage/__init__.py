@@ -29,6 +29,7 @@ from townhall.storage.dump import DumpRepo
 from townhall.storage.engine import WRITE_OPTION, make_engine
 from townhall.storage.feedback import FeedbackRepo
 from townhall.storage.imports import ImportRepo
+from townhall.storage.limits import LimitRepo
 from townhall.storage.outbox import OutboxRepo
 from townhall.storage.queue import QueueRepo
 from townhall.storage.readers import ReaderRepo
@@ -61,6 +62,7 @@ class Repos:
         self.bans = BanRepo(connection)
         self.comments = CommentRepo(connection, self.comment_changes)
         self.feedback = FeedbackRepo(connection)
+        self.limits = LimitRepo(connection)
         self.accounts = AccountRepo(connection)
         self.queue = QueueRepo(connection)
         self.stats = StatsRepo(connection)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from townhall.models import Author
 from townhall.storage import _rows
@@ -53,21 +54,19 @@ class AuthorRepo:
         values: dict[str, Any] = {"name": name, "avatar": avatar, "badge": badge}
         if email:
             values["email"] = email
+        created = False
         if existing is None:
-            self.c.execute(
-                insert(authors).values(
-                    site_id=site_id,
-                    kind=kind.value,
-                    external_id=external_id,
-                    created_at=now,
-                    notes="",
-                    **values,
-                )
-            )
-        else:
+            new = {"site_id": site_id, "kind": kind.value, "external_id": external_id, "created_at": now}
+            try:
+                with self.c.begin_nested():
+                    self.c.execute(insert(authors).values(**new, notes="", **values))
+                created = True
+            except IntegrityError:
+                pass  # a concurrent first comment by the same author created the row
+        if not created:
             if not rename:
                 values.pop("name")
-            self.c.execute(update(authors).where(authors.c.id == existing).values(**values))
+            self.c.execute(update(authors).where(*key).values(**values))
         row = self.c.execute(select(authors).where(*key)).mappings().one()
         return _rows.author(row)
 

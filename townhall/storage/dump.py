@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, func, insert, inspect, select
 
-from townhall.storage.schema import metadata, sessions
+from townhall.storage.schema import metadata, rate_counters, sessions
 
 # Sessions are short-lived logins: a restored instance starts with everyone signed out.
-SKIPPED_TABLES = frozenset({sessions.name})
+# Rate-limit counters live a minute or two.
+SKIPPED_TABLES = frozenset({sessions.name, rate_counters.name})
 # A story's stored article representation is a cache the moderation models rebuild on demand.
 SKIPPED_COLUMNS = {"stories": frozenset({"representation", "representation_version"})}
 

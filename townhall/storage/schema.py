@@ -377,3 +377,14 @@ webhook_deliveries = Table(
     Index(None, "next_attempt_at"),
     Index(None, "webhook_id", "id"),
 )
+
+
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    # "<limit>:<keyed hash>", one row per fixed window (slot = epoch seconds // window length)
+    Column("key", String(200), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Column("expires", Integer, nullable=False, index=True),  # epoch seconds
+)
