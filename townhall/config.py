@@ -85,6 +85,20 @@ class Settings(BaseModel):
     fetch_timeout: float = Field(
         5.0, gt=0, le=60, description="Seconds to wait when fetching an article page"
     )
+    fetch_allow_networks: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Non-public networks (CIDR) article fetches may reach anyway, e.g. 127.0.0.0/8 when the"
+            " publisher's site runs on this machine; by default loopback, private, link-local"
+            " (cloud metadata) and other non-public addresses are refused"
+        ),
+    )
+    fetch_rate_limit: int = Field(
+        30,
+        ge=0,
+        le=100_000,
+        description="Article page fetches per minute per site, across all processes (0 = no limit)",
+    )
     max_comment_chars: int = Field(5000, ge=50, le=100_000, description="Longest comment body, in characters")
     max_name_chars: int = Field(80, ge=10, le=500, description="Longest guest display name, in characters")
     max_depth: int = Field(4, ge=0, le=20, description="Deepest reply level (0 = no replies)")
@@ -183,7 +197,7 @@ class Settings(BaseModel):
             raise ValueError("must be one of debug, info, warning, error")
         return value.lower()
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "fetch_allow_networks", mode="before")
     @classmethod
     def _split_proxies(cls, value: Any) -> Any:
         # An environment variable gives one string: "10.0.0.0/8, 127.0.0.1".
@@ -191,7 +205,7 @@ class Settings(BaseModel):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "fetch_allow_networks")
     @classmethod
     def _real_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for entry in value:

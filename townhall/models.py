@@ -19,6 +19,7 @@ class SiteSettings:
     banned_words: tuple[str, ...] = ()
     suspect_words: tuple[str, ...] = ()
     links_allowlist: tuple[str, ...] = ()
+    query_params: tuple[str, ...] = ()  # query parameters that tell one story from another (?p=)
     auto_close_days: int = 0
     edit_window_minutes: int = 15
     trusted_after_approved: int = 5
@@ -35,6 +36,7 @@ class SiteSettings:
             "banned_words": list(self.banned_words),
             "suspect_words": list(self.suspect_words),
             "links_allowlist": list(self.links_allowlist),
+            "query_params": list(self.query_params),
             "auto_close_days": self.auto_close_days,
             "edit_window_minutes": self.edit_window_minutes,
             "trusted_after_approved": self.trusted_after_approved,
@@ -50,6 +52,7 @@ class SiteSettings:
             banned_words=tuple(data.get("banned_words", ())),
             suspect_words=tuple(data.get("suspect_words", ())),
             links_allowlist=tuple(data.get("links_allowlist", ())),
+            query_params=tuple(data.get("query_params", ())),
             auto_close_days=int(data.get("auto_close_days", 0)),
             edit_window_minutes=int(data.get("edit_window_minutes", 15)),
             trusted_after_approved=int(data.get("trusted_after_approved", 5)),

@@ -133,6 +133,7 @@ class SiteSettingsChange(_Body):
     banned_words: list[str] | None = None
     suspect_words: list[str] | None = None
     links_allowlist: list[str] | None = None
+    query_params: list[str] | None = None
     auto_close_days: int | None = Field(None, strict=True, ge=0, le=3650)
     edit_window_minutes: int | None = Field(None, strict=True, ge=0, le=1440)
     trusted_after_approved: int | None = Field(None, strict=True, ge=0, le=1000)

@@ -31,6 +31,8 @@ LISTS = {
     "banned_words": "Banned words: comments using them are rejected. One word or phrase per line.",
     "suspect_words": "Suspect words: comments using them are held for a moderator. One per line.",
     "links_allowlist": "Domains readers may link to without the link counting as spam. One per line.",
+    "query_params": "Query parameters that tell one story from another (like p for ?p=123); all others"
+    " are dropped from story addresses. One per line.",
 }
 
 

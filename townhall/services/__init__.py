@@ -13,7 +13,7 @@ from townhall.services.bans import BanKeys
 from townhall.services.calibration import CalibrationService
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comments import CommentService, Limits
-from townhall.services.counters import CounterStore, make_counters
+from townhall.services.counters import CounterStore, SlidingWindow, make_counters
 from townhall.services.digest import Digests
 from townhall.services.feeds import Feeds
 from townhall.services.mail import Outbox
@@ -65,12 +65,14 @@ def build_services(
     clock: Clock = utcnow,
 ) -> Services:
     if fetcher is None and config.fetch_articles:
-        fetcher = ArticleFetcher(config.fetch_timeout)
+        fetcher = ArticleFetcher(config.fetch_timeout, config.fetch_allow_networks)
+    counters = make_counters(config.redis_url, storage)
     defaults = SiteSettings(
         edit_window_minutes=config.default_edit_window_minutes, auto_close_days=config.default_auto_close_days
     )
     sites = SiteService(storage, clock, defaults, config.allow_private_origins)
-    stories = StoryService(storage, fetcher, clock)
+    fetch_limit = SlidingWindow(counters, "fetches", config.fetch_rate_limit)
+    stories = StoryService(storage, fetcher, clock, fetch_limit)
     limits = Limits(
         max_chars=config.max_comment_chars,
         max_depth=config.max_depth,
@@ -84,7 +86,6 @@ def build_services(
     queue = ModerationQueue(storage, clock, bans)
     stats = StatsService(storage, clock)
     readers = ReaderRights(storage, secret, clock)
-    counters = make_counters(config.redis_url, storage)
     outbox = Outbox(storage, config, clock)
     notices = ReplyNotices(storage, outbox, secret, clock)
     webhooks = WebhookService(storage, config, clock)

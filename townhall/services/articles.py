@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from html.parser import HTMLParser
+from urllib.parse import urljoin
 
-import httpx
 import trafilatura
+
+from townhall.services.safe_fetch import FetchRefused, SafeFetcher
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +25,7 @@ class ArticleData:
     author: str
     published_at: datetime | None
     text: str
+    canonical: str | None = None  # the page's <link rel="canonical">, absolute
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -47,25 +53,54 @@ def extract(html: str, url: str) -> ArticleData | None:
 
 
 class ArticleFetcher:
-    """Fetches a story's page once, when the story is first seen."""
+    """Fetches a story's page from its allowed origin (public addresses only, unless allowed)."""
 
-    def __init__(self, timeout: float = 5.0):
+    def __init__(self, timeout: float = 5.0, allow_networks: Iterable[str] = ()):
         self.timeout = timeout
+        self.pages = SafeFetcher(timeout, allow_networks, MAX_PAGE_BYTES)
 
     def fetch(self, url: str) -> ArticleData | None:
-        # No redirects: a redirect could lead away from the allowed origin.
         try:
-            with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
-                response = client.get(url, headers={"User-Agent": "Townhall article reader"})
-        except httpx.HTTPError as exc:
-            log.warning("could not fetch article %s: %s", url, exc)
+            page = self.pages.get(url, headers={"User-Agent": "Townhall article reader"})
+        except FetchRefused as exc:
+            log.warning("did not fetch article %s: %s", url, exc)
             return None
-        content_type = response.headers.get("content-type", "")
-        if (
-            response.status_code != 200
-            or "html" not in content_type
-            or len(response.content) > MAX_PAGE_BYTES
-        ):
-            log.warning("no article at %s (status %s, %s)", url, response.status_code, content_type)
+        if page.status != 200 or "html" not in page.content_type:
+            log.warning("no article at %s (status %s, %s)", url, page.status, page.content_type)
             return None
-        return extract(response.text, url)
+        html = page.body.decode(_charset(page.content_type), errors="replace")
+        article = extract(html, page.url)
+        if article is None:
+            return None
+        return replace(article, canonical=_canonical(html, page.url))
+
+
+def _charset(content_type: str) -> str:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            try:
+                codecs.lookup(value.strip('"'))
+            except LookupError:
+                break
+            return value.strip('"')
+    return "utf-8"
+
+
+class _CanonicalLink(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        rel = (values.get("rel") or "").lower().split()
+        if tag == "link" and "canonical" in rel and self.href is None and values.get("href"):
+            self.href = values["href"]
+
+
+def _canonical(html: str, url: str) -> str | None:
+    """The page's own canonical URL (absolute), if it declares one."""
+    parser = _CanonicalLink()
+    parser.feed(html[:500_000])
+    return urljoin(url, parser.href.strip()) if parser.href else None

@@ -71,7 +71,7 @@ class _Run:
 
     def story(self, story: SourceStory) -> None:
         try:
-            url = normalise(story.url)
+            url = normalise(story.url, self.site.settings.query_params)
             check_allowed(url, self.site.origins)
         except TownhallError:
             self.stories[story.source_id] = None

@@ -78,7 +78,7 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
                 ) from exc
         elif name == "thresholds":
             values[name] = _check_thresholds(value)
-        elif name in ("banned_words", "suspect_words", "links_allowlist"):
+        elif name in ("banned_words", "suspect_words", "links_allowlist", "query_params"):
             values[name] = _word_list(name, value)
         elif name == "nudge":
             if not isinstance(value, bool):

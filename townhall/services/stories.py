@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from townhall.errors import Invalid, NotFound
+from townhall.errors import Invalid, NotFound, RateLimited, TownhallError
 from townhall.models import Site, Story
 from townhall.services.articles import ArticleData, ArticleFetcher
 from townhall.services.clock import Clock, utcnow
+from townhall.services.counters import SlidingWindow
 from townhall.services.urls import check_allowed, normalise
 from townhall.storage import Storage
 from townhall.types import ActorKind
@@ -20,10 +21,17 @@ MAX_ARTICLE_CHARS = 200_000
 
 
 class StoryService:
-    def __init__(self, storage: Storage, fetcher: ArticleFetcher | None = None, clock: Clock = utcnow):
+    def __init__(
+        self,
+        storage: Storage,
+        fetcher: ArticleFetcher | None = None,
+        clock: Clock = utcnow,
+        fetch_limit: SlidingWindow | None = None,
+    ):
         self.storage = storage
         self.fetcher = fetcher
         self.clock = clock
+        self.fetch_limit = fetch_limit  # page fetches per site, shared by every process
 
     def get(self, story_id: int) -> Story:
         with self.storage.read() as tx:
@@ -32,23 +40,42 @@ class StoryService:
             raise NotFound(f"no story {story_id}", code="unknown_story")
         return story
 
-    def find(self, site: Site, url: str) -> Story | None:
-        url = normalise(url)
+    @staticmethod
+    def story_url(site: Site, url: str) -> str:
+        """The one address of a story: normalised with the site's query parameters, on its origins."""
+        url = normalise(url, site.settings.query_params)
         check_allowed(url, site.origins)
+        return url
+
+    def find(self, site: Site, url: str) -> Story | None:
+        url = self.story_url(site, url)
         with self.storage.read() as tx:
             return tx.stories.find(site.id, url)
 
     def resolve(self, site: Site, url: str) -> Story:
-        """The story for a page URL, created on first sight (and its article read from the page)."""
-        url = normalise(url)
-        check_allowed(url, site.origins)
+        """The story for a page URL, created on first sight.
+
+        With article fetching on (the default), a story is created only when its page can be read
+        from the site's origin; the page's canonical URL, if it names another address on the
+        site, is the story's. With fetching off, any allowed URL becomes a story when first seen
+        (for publishers who push their stories, or who accept that)."""
+        url = self.story_url(site, url)
         with self.storage.read() as tx:
             story = tx.stories.find(site.id, url)
         if story is not None:
             return story
-        article = self.fetcher.fetch(url) if self.fetcher else None
         now = self.clock()
-        values = self._article_values(site, article, now) if article else self._closing(site, None, now)
+        values = self._closing(site, None, now)
+        if self.fetcher is not None:
+            article = self._fetch(site, url)
+            canonical = self._canonical(site, article.canonical)
+            if canonical is not None and canonical != url:
+                with self.storage.read() as tx:
+                    story = tx.stories.find(site.id, canonical)
+                if story is not None:
+                    return story
+                url = canonical
+            values = self._article_values(site, article, now)
         try:
             with self.storage.write() as tx:
                 story_id = tx.stories.insert(site.id, url, now, **values)
@@ -62,8 +89,7 @@ class StoryService:
 
     def push(self, site: Site, url: str, fields: dict[str, Any], actor: str) -> Story:
         """Create or update a story with the publisher's own copy of the article (admin API)."""
-        url = normalise(url)
-        check_allowed(url, site.origins)
+        url = self.story_url(site, url)
         now = self.clock()
         text = fields.get("text")
         if text is not None and len(text) > MAX_ARTICLE_CHARS:
@@ -115,7 +141,7 @@ class StoryService:
 
     def counts(self, site: Site, urls: builtins.list[str]) -> dict[str, int]:
         """Published comment counts for a list of page URLs (section pages); unknown URLs count 0."""
-        normalised = {url: normalise(url) for url in urls}
+        normalised = {url: normalise(url, site.settings.query_params) for url in urls}
         with self.storage.read() as tx:
             counts = tx.stories.counts(site.id, list(set(normalised.values())))
         return {url: counts.get(n, 0) for url, n in normalised.items()}
@@ -129,6 +155,26 @@ class StoryService:
             "fetched_at": now,
             **self._closing(site, article.published_at, now),
         }
+
+    def _fetch(self, site: Site, url: str) -> ArticleData:
+        assert self.fetcher is not None
+        if self.fetch_limit is not None and not self.fetch_limit.allow(site.id):
+            raise RateLimited("too many new stories at once on this site; please try again in a minute")
+        article = self.fetcher.fetch(url)
+        if article is None:
+            raise NotFound(
+                "no article could be read at this address, so it has no comments", code="no_article"
+            )
+        return article
+
+    def _canonical(self, site: Site, canonical: str | None) -> str | None:
+        """The page's canonical URL as a story address, if it is a real one on this site."""
+        if not canonical:
+            return None
+        try:
+            return self.story_url(site, canonical)
+        except TownhallError:
+            return None
 
     @staticmethod
     def _closing(site: Site, published_at: datetime | None, now: datetime) -> dict[str, Any]:

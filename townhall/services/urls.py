@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from townhall.errors import Forbidden, Invalid
@@ -44,8 +45,9 @@ def normalise_origin(origin: str) -> str:
     return origin_of(origin.strip())
 
 
-def normalise(url: str) -> str:
-    """Drop the fragment, tracking parameters and default ports; keep the path and real query."""
+def normalise(url: str, keep: Iterable[str] | None = None) -> str:
+    """Drop the fragment, default ports and the query parameters that do not tell stories apart:
+    all but ``keep`` (a site's ``query_params``), or with ``keep=None`` the tracking ones."""
     if _has_control(url):
         raise Invalid("url must not contain control characters", fields={"url": "not a URL"})
     try:
@@ -55,10 +57,11 @@ def normalise(url: str) -> str:
         raise Invalid("url is not a valid URL", fields={"url": "not a URL"}) from exc
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise Invalid("url must be an absolute http(s) URL", fields={"url": "not an absolute http(s) URL"})
+    kept = None if keep is None else set(keep)
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(_TRACKING)
+        if (k in kept if kept is not None else not k.lower().startswith(_TRACKING))
     ]
     path = parts.path or "/"
     return urlunsplit((parts.scheme, origin_of(url).split("://", 1)[1], path, urlencode(query), ""))
