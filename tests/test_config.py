@@ -39,9 +39,9 @@ def test_precedence_defaults_file_environment_overrides(tmp_path: Path) -> None:
 
 
 def test_each_source_alone_overrides_the_default(tmp_path: Path) -> None:
-    assert load(_toml(tmp_path, "workers = 3\n")).workers == 3
-    assert load(environ={"TOWNHALL_WORKERS": "4"}).workers == 4
-    assert load(overrides={"workers": 5}).workers == 5
+    assert load(_toml(tmp_path, "max_depth = 3\n")).max_depth == 3
+    assert load(environ={"TOWNHALL_MAX_DEPTH": "5"}).max_depth == 5
+    assert load(overrides={"max_depth": 6}).max_depth == 6
 
 
 def test_environment_values_are_parsed_to_the_settings_types() -> None:

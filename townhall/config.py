@@ -326,7 +326,7 @@ def load(
         merged[name] = value
         origin[name] = "command line"
     try:
-        return Settings(**merged)
+        settings = Settings(**merged)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -335,6 +335,54 @@ def load(
             detail = ".".join(str(part) for part in error["loc"][1:])
             problems.append(f"setting {name!r}{'.' + detail if detail else ''} ({where}): {error['msg']}")
         raise ConfigError("; ".join(problems)) from exc
+    problems = conflicts(settings, origin)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return settings
+
+
+UTF8_MAX = 4  # bytes a character may take in a request body
+BODY_ROOM = 8192  # the rest of a comment's JSON: URL, name, e-mail, token
+
+
+def conflicts(settings: Settings, origin: Mapping[str, str] | None = None) -> list[str]:
+    """Settings that are each valid but cannot work together; each message names them all,
+    where each value came from, and what to change."""
+    origin = origin or {}
+
+    def named(*names: str) -> str:
+        return " and ".join(f"{name!r} ({origin.get(name, 'default')})" for name in names)
+
+    found = []
+    if settings.workers > 1 and settings.database_url.startswith("sqlite"):
+        found.append(
+            f"settings {named('workers', 'database_url')}: SQLite takes one server process;"
+            " set workers = 1, or use PostgreSQL for more"
+        )
+    if settings.page_size > settings.max_page_size:
+        found.append(
+            f"settings {named('page_size', 'max_page_size')}: the default page of {settings.page_size}"
+            f" is larger than the largest allowed, {settings.max_page_size}"
+        )
+    needed = settings.max_comment_chars * UTF8_MAX + BODY_ROOM
+    if settings.max_body_bytes < needed:
+        found.append(
+            f"settings {named('max_body_bytes', 'max_comment_chars')}: a comment of"
+            f" {settings.max_comment_chars} characters can take {needed} bytes, more than the"
+            f" {settings.max_body_bytes} a request may carry; raise max_body_bytes to {needed} or more"
+        )
+    if settings.smtp_host and not settings.mail_from:
+        found.append(
+            f"settings {named('smtp_host', 'mail_from')}: e-mail cannot be sent without a From address"
+        )
+    if settings.smtp_host and not settings.public_url:
+        found.append(
+            f"settings {named('smtp_host', 'public_url')}: e-mails link back to this server, so"
+            " public_url must be set for any to be sent"
+        )
+    if settings.smtp_user and not settings.smtp_password.get_secret_value():
+        found.append(f"settings {named('smtp_user', 'smtp_password')}: an SMTP login needs a password too")
+    return found
 
 
 def describe() -> list[tuple[str, str, str]]:
