@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import html
+import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,24 @@ C = 100.0  # inverse regularisation; vectors are L2-normalised, so this is a mil
 # (CC BY 4.0), all taken as not-spam, teach it otherwise; together they weigh a quarter of the
 # YouTube ham, which keeps held-out YouTube F1 almost unchanged.
 OLID_WEIGHT = 0.25
+# YouTube ham almost never has a link and OLID's links were replaced by a placeholder, so every link
+# the model saw was spam: an ordinary news comment citing a source with one link scored 0.87. The
+# OLID tweets whose link was removed get it back as a link to an ordinary source (our own list
+# below, random but seeded), as not-spam. Hosts of spam are still learned from YouTube.
+ORDINARY_LINKS = (
+    "https://en.wikipedia.org/wiki/Public_transport",
+    "https://www.bbc.com/news/world-12345678",
+    "https://www.nytimes.com/2019/03/04/us/politics/budget-vote.html",
+    "https://www.cdc.gov/flu/about/index.html",
+    "https://www.theguardian.com/politics/2019/jan/10/parliament-vote",
+    "https://www.reuters.com/article/us-usa-court-ruling-idUSKCN1",
+    "https://www.statcan.gc.ca/en/subjects-start/labour_",
+    "https://www.congress.gov/bill/116th-congress/house-bill/1",
+    "https://apnews.com/article/elections-1b2c3d4e",
+    "https://www.nature.com/articles/s41586-019-1234-5",
+    "https://www.who.int/news-room/fact-sheets/detail/measles",
+    "https://www.cbc.ca/news/politics/carbon-tax-1.5021345",
+)
 
 _TAG = re.compile(r"<[^>]+>")
 _PLACEHOLDER = re.compile(r"@USER|\bURL\b")
@@ -84,12 +103,17 @@ def load_videos(data_dir: Path = DEFAULT_DATA) -> dict[str, list[Example]]:
 
 
 def load_olid(path: Path = DEFAULT_OLID) -> list[str]:
-    """OLID training tweets with the @USER / URL placeholders removed; empty if absent."""
+    """OLID training tweets as not-spam; empty if absent. @USER is dropped; a tweet whose link was
+    replaced by URL gets one ordinary link back (see ORDINARY_LINKS), the others lose the word."""
     if not path.exists():
         return []
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    texts = [" ".join(_PLACEHOLDER.sub(" ", r["tweet"]).split()) for r in rows]
+    rng = random.Random(3)
+    texts = []
+    for r in rows:
+        tweet = _PLACEHOLDER.sub(" ", r["tweet"].replace("URL", rng.choice(ORDINARY_LINKS), 1))
+        texts.append(" ".join(tweet.split()))
     return [t for t in texts if t]
 
 
@@ -126,6 +150,18 @@ def train(
     return SpamModel(clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), bits, version)
 
 
+def best_f1_threshold(probs: Sequence[float], gold: Sequence[bool]) -> float:
+    """The probability cut with the best F1 for spam (ties: the higher cut, fewer false holds)."""
+    p, y = np.asarray(probs), np.asarray(gold, dtype=bool)
+    best, cut = -1.0, 0.5
+    for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
+        tp, fp, fn = np.sum(p >= t) - np.sum((p >= t) & ~y), np.sum((p >= t) & ~y), np.sum((p < t) & y)
+        f1 = 2 * tp / max(1, 2 * tp + fp + fn)
+        if f1 >= best:
+            best, cut = f1, float(t)
+    return cut
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -147,13 +183,14 @@ def main() -> None:
         "spam": sum(e.spam for e in examples),
         "olid_ham": len(olid),
         "olid_weight": OLID_WEIGHT,
+        "olid_links": "tweets whose link OLID replaced by URL get a link to an ordinary source",
         "features": "hashed byte 2-5-grams + word 1-2-grams, binary, L2-normalised",
         "C": C,
     }
     model.save(args.out, meta)
     print(
         f"trained on {len(examples)} comments from {len(videos)} videos + {len(olid)} OLID tweets"
-        f" -> {args.out}/spam.npz, spam.json"
+        f"; decision threshold {model.threshold:.2f} -> {args.out}/spam.npz, spam.json"
     )
 
 

@@ -219,3 +219,32 @@ def test_memory_is_bounded():
     assert len(memory._times) == 5
     assert sum(len(b) for b in memory._buckets.values()) == 10 * 10  # ten bands per comment
     assert memory.nearest("comment 0 " + " ".join(f"word0x{j}" for j in range(10))) is None
+
+
+# An ordinary reader citing a public document, in the widget's Markdown: one link, ~300 characters.
+# (The report: a comment like this scored 0.87 and was held.)
+CITING = (
+    "The transit authority's own ridership report contradicts the minister. **Weekday boardings** fell "
+    "by 12 percent on the northern line after the schedule change, not 2 percent as he told the house. "
+    "The figures are in table 3 of [the quarterly report](https://www.transitboard.example.org/reports/"
+    "q3-ridership.pdf) if anyone wants to check."
+)
+
+
+def test_markdown_comment_citing_an_ordinary_source_is_not_held():
+    from townhall.moderation import policy
+
+    assert 250 <= len(CITING) <= 400
+    result = SpamSignal().assess(comment(CITING), now=T0)
+    assert result.evidence["links"] == ["https://www.transitboard.example.org/reports/q3-ridership.pdf"]
+    assert result.evidence["model_score"] < SpamSignal().threshold
+    assert result.score < policy.DEFAULT_THRESHOLDS["spam"]["hold"], result.evidence
+    # the same comment from a link shortener is still a reason on its own
+    shortened = SpamSignal().assess(comment(CITING.replace("www.transitboard.example.org", "bit.ly")), now=T0)
+    assert shortened.score > result.score
+
+
+def test_markdown_links_read_as_their_text_and_host():
+    idx, _ = featurise("see [the report](https://stats.example.org/a.pdf)", 18)
+    idx2, _ = featurise("see the report https://stats.example.org/a.pdf", 18)
+    assert set(idx) == set(idx2)
