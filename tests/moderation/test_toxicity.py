@@ -143,3 +143,49 @@ def test_training_writes_an_artefact_the_runtime_reads_identically(tmp_path):
     got = [r.score for r in runtime.score_many([comment(t) for t in probe])]
     assert np.allclose(got, expected, atol=1e-3)
     assert got[0] > got[1] and got[2] > got[1]
+
+
+# Hostility with no swear word, and sharp but civil disagreement; none of these is a training row.
+HOSTILE_PLAIN = (
+    "Folks like you never let facts get in the way of a grudge.",
+    "The minister is a liar and everyone in the capital knows it, he should be behind bars.",
+    "Amazing how the mayor's cousin always seems to win these tenders. We all know why.",
+    "You obviously didn't read past the headline, as usual for your crowd.",
+)
+CIVIL_SHARP = (
+    "I think the mayor is wrong here: the tender rules were followed, but the scoring was opaque.",
+    "This is a poor plan and council should scrap it before more money is spent on consultants.",
+    "I disagree with the columnist. Rent caps reduce supply; the evidence from other cities is clear.",
+    "The minister's numbers do not add up, and the opposition is right to demand the full report.",
+)
+
+
+def test_sentence_head_hears_hostility_said_in_ordinary_words(models) -> None:
+    from townhall.moderation import policy
+
+    hostile = models.toxicity.score_many([comment(t) for t in HOSTILE_PLAIN])
+    civil = models.toxicity.score_many([comment(t) for t in CIVIL_SHARP])
+    assert all("+toxicity-head" in r.version and "sentence" in r.evidence for r in hostile + civil)
+    # every hostile comment above every civil one, which the word model alone does not manage
+    ordered = sum(h.score > c.score for h in hostile for c in civil)
+    by_words = sum(h.evidence["lexical"] > c.evidence["lexical"] for h in hostile for c in civil)
+    assert ordered == 16, [(r.score, r.evidence) for r in hostile + civil]
+    assert by_words < ordered
+    hold = policy.DEFAULT_THRESHOLDS["toxicity"]["hold"]
+    assert all(r.score < hold for r in civil)
+
+
+def test_given_vectors_and_the_wired_embedder_agree(models) -> None:
+    texts = [comment(t) for t in HOSTILE_PLAIN[:2]]
+    vectors = models.off_topic.vectors([c.text for c in texts])
+    with_vectors = models.toxicity.score_many(texts, vectors)
+    wired = [models.toxicity.score(c) for c in texts]
+    assert [r.score for r in with_vectors] == [r.score for r in wired]
+    lexical_only = ToxicitySignal.load()  # no embedder: the word model alone, and its version says so
+    assert "+" not in lexical_only.score(texts[0]).version
+
+
+def test_names_and_short_jeers_are_left_to_the_word_model(models) -> None:
+    result = models.toxicity.score(comment("Margaret Oduya"))
+    assert "sentence" not in result.evidence
+    assert result.score == result.evidence["lexical"]

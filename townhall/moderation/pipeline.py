@@ -56,7 +56,9 @@ class Models:
     @classmethod
     def load(cls, threads: int = 1) -> Models:
         embedder = Embedder.load(threads=threads)
-        return cls(embedder, ToxicitySignal.load(), OffTopicSignal(embedder), SpamSignal())
+        off_topic = OffTopicSignal(embedder)
+        # The toxicity head reads the vector the off-topic signal computes (and caches) anyway.
+        return cls(embedder, ToxicitySignal.load(vectors=off_topic.vectors), off_topic, SpamSignal())
 
 
 def text_key(title: str, text: str) -> str:
@@ -123,17 +125,25 @@ class Pipeline:
             for r in requests
         ]
         articles = [self.article(r.story, site.representations) for r in requests]
+        # Each comment is embedded once; the off-topic signal and the toxicity head share the vector.
+        vectors = self.models.off_topic.vectors([c.text for c in comments])
         off_topic_args = (comments, articles)
         if len(requests) > 1:
-            # The encoder releases the GIL: the cheap signals run beside it instead of after it.
+            # The encoder releases the GIL: the cheap signals run beside it (thread and parent
+            # vectors) instead of after it.
             pending = self._embed_pool().submit(
-                self.models.off_topic.assess_many, *off_topic_args, background=background
+                self.models.off_topic.assess_many,
+                *off_topic_args,
+                comment_vecs=vectors,
+                background=background,
             )
-            toxicity = self.models.toxicity.score_many(comments)
+            toxicity = self.models.toxicity.score_many(comments, vectors)
             off_topic = pending.result()
         else:
-            toxicity = self.models.toxicity.score_many(comments)
-            off_topic = self.models.off_topic.assess_many(*off_topic_args, background=background)
+            toxicity = self.models.toxicity.score_many(comments, vectors)
+            off_topic = self.models.off_topic.assess_many(
+                *off_topic_args, comment_vecs=vectors, background=background
+            )
         words = self.words.for_settings(site.settings)
         verdicts = []
         for request, comment, tox, off in zip(requests, comments, toxicity, off_topic, strict=True):

@@ -1,4 +1,5 @@
-"""Toxicity signal: a small linear model over words, word pairs and hand-written incivility lexicons.
+"""Toxicity signal: a linear model over words, word pairs and incivility lexicons, plus a head on the
+comment's sentence vector.
 
 The model is trained by ``modelling/train_toxicity.py`` on permissively licensed tweets
 (Davidson et al. 2017, OLID) and shipped as plain numpy arrays in ``artefacts/toxicity.npz``; the
@@ -8,6 +9,12 @@ common dodges still match: l33t ("id10t"), masked ("sh*t"), stretched ("stuuupid
 
 The model is linear, so each token's share of the logit is exact; tokens that clearly push the
 score up are returned as evidence spans (character offsets into the comment text).
+
+The head (``artefacts/toxicity-head.npz``, ``modelling/train_toxicity_head.py``) is a logistic
+regression on the MiniLM vector the off-topic signal computes for the same comment; its logit is
+added to the lexical one. It hears hostility said in ordinary words ("people like you",
+insinuations), which no word list holds. Without a vector (no embedder wired in) the signal is
+the lexical model alone, and its version says so.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +34,8 @@ import numpy as np
 from townhall.moderation.signal import CommentInput, SignalResult
 
 ARTEFACT = Path(__file__).resolve().parent.parent / "artefacts" / "toxicity.npz"
+HEAD_ARTEFACT = ARTEFACT.with_name("toxicity-head.npz")
+HEAD_MIN_WORDS = 4
 NAME = "toxicity"
 
 # --- Hand-written lexicons ---------------------------------------------------------------------------
@@ -378,6 +387,32 @@ class ToxicityModel:
             )
 
 
+@dataclass(frozen=True)
+class EmbeddingHead:
+    """Logistic regression on a comment's unit-length sentence vector."""
+
+    coef: np.ndarray  # (dim,)
+    intercept: float
+    version: str
+    embedder_version: str
+
+    @classmethod
+    def from_file(cls, path: Path) -> EmbeddingHead:
+        with np.load(path, allow_pickle=False) as z:
+            return cls(
+                coef=z["coef"].astype(np.float32),
+                intercept=float(z["intercept"]),
+                version=str(z["version"]),
+                embedder_version=str(z["embedder_version"]),
+            )
+
+    def logits(self, vectors: np.ndarray) -> np.ndarray:
+        return np.asarray(vectors, dtype=np.float32) @ self.coef + self.intercept
+
+
+Vectors = Callable[[list[str]], np.ndarray]
+
+
 @dataclass
 class _Encoded:
     """One text's known features: word-feature ids with their token spans, and lexicon hits."""
@@ -395,23 +430,34 @@ class ToxicitySignal:
     name = NAME
     max_spans = 8
     min_span_weight = 0.3  # logit units: smaller shares are noise to a moderator
-    _shipped: ToxicitySignal | None = None
+    _shipped: tuple[ToxicityModel, EmbeddingHead | None] | None = None
     _lock = Lock()
 
-    def __init__(self, model: ToxicityModel) -> None:
+    def __init__(
+        self, model: ToxicityModel, head: EmbeddingHead | None = None, vectors: Vectors | None = None
+    ) -> None:
         self.model = model
-        self.version = model.version
+        self.head = head
+        self._vectors = vectors  # the comment's sentence vector, shared with the off-topic signal
+        uses_head = head is not None and vectors is not None
+        self.version = f"{model.version}+{head.version}" if uses_head and head else model.version
         self.threshold = model.threshold
 
     @classmethod
-    def load(cls, path: Path | None = None) -> ToxicitySignal:
-        """The shipped model (read from disk once per process), or the one at ``path``."""
+    def load(cls, path: Path | None = None, vectors: Vectors | None = None) -> ToxicitySignal:
+        """The shipped models (read from disk once per process), or the lexical one at ``path``.
+
+        ``vectors`` turns texts into the sentence vectors the head reads (normally the off-topic
+        signal's cached ones); without it the shipped head is loaded but only used when
+        :meth:`score_many` is handed vectors."""
         if path is not None:
             return cls(ToxicityModel.from_file(path))
         with cls._lock:
             if cls._shipped is None:
-                cls._shipped = cls(ToxicityModel.from_file(ARTEFACT))
-            return cls._shipped
+                head = EmbeddingHead.from_file(HEAD_ARTEFACT) if HEAD_ARTEFACT.exists() else None
+                cls._shipped = (ToxicityModel.from_file(ARTEFACT), head)
+            model, head = cls._shipped
+        return cls(model, head, vectors)
 
     def _encode(self, text: str) -> _Encoded:
         tokens = tokenize(text)
@@ -431,11 +477,15 @@ class ToxicitySignal:
     def score(self, comment: CommentInput) -> SignalResult:
         return self.score_many([comment])[0]
 
-    def score_many(self, comments: Iterable[CommentInput]) -> list[SignalResult]:
-        """One result per comment, in order; the arithmetic runs once over the whole batch."""
+    def score_many(
+        self, comments: Iterable[CommentInput], vectors: np.ndarray | Sequence[np.ndarray] | None = None
+    ) -> list[SignalResult]:
+        """One result per comment, in order; the arithmetic runs once over the whole batch.
+        ``vectors`` are the comments' sentence vectors when the caller has them already."""
         comments = list(comments)
         if not comments:
             return []
+        head_logits = self._head_logits(comments, vectors)
         m = self.model
         n_docs = len(comments)
         encs = [self._encode(c.text) for c in comments]
@@ -480,13 +530,39 @@ class ToxicitySignal:
             b_tok, weights=pair * wb / (wa + wb), minlength=n_all
         )
 
-        scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -40.0, 40.0)))
-        return [
-            self._result(c.text, float(scores[d]), share[tok_base[d] : tok_base[d + 1]], e)
-            for d, (c, e) in enumerate(zip(comments, encs, strict=True))
-        ]
+        lexical = _sigmoid(logits)
+        version = self.model.version
+        if head_logits is not None:
+            logits = logits + np.nan_to_num(head_logits, nan=0.0)
+            version = f"{self.model.version}+{self.head.version if self.head else ''}"
+        scores = _sigmoid(logits)
+        results = []
+        for d, (c, e) in enumerate(zip(comments, encs, strict=True)):
+            result = self._result(c.text, float(scores[d]), share[tok_base[d] : tok_base[d + 1]], e, version)
+            # What each part says, so a moderator can see why a comment with no rude word scored high.
+            result.evidence["lexical"] = round(float(lexical[d]), 4)
+            if head_logits is not None and not np.isnan(head_logits[d]):
+                result.evidence["sentence"] = round(float(_sigmoid(head_logits[d])), 4)
+            results.append(result)
+        return results
 
-    def _result(self, text: str, score: float, share: np.ndarray, enc: _Encoded) -> SignalResult:
+    def _head_logits(
+        self, comments: list[CommentInput], vectors: np.ndarray | Sequence[np.ndarray] | None
+    ) -> np.ndarray | None:
+        if self.head is None:
+            return None
+        if vectors is None:
+            if self._vectors is None:
+                return None
+            vectors = self._vectors([c.text for c in comments])
+        logits = self.head.logits(np.asarray(vectors, dtype=np.float32).reshape(len(comments), -1))
+        # The head learned on sentences; a name or a three-word jeer is left to the lexical model.
+        short = np.array([len(c.text.split()) < HEAD_MIN_WORDS for c in comments])
+        return np.where(short, np.nan, logits)
+
+    def _result(
+        self, text: str, score: float, share: np.ndarray, enc: _Encoded, version: str
+    ) -> SignalResult:
         spans = []
         if len(share):
             for i in np.argsort(-share, kind="stable")[: self.max_spans]:
@@ -504,4 +580,8 @@ class ToxicitySignal:
         categories = [name for name, hits in zip(LEXICON_FEATURES, enc.lex, strict=True) if hits]
         if categories:
             evidence["categories"] = categories
-        return SignalResult(name=NAME, score=round(score, 4), evidence=evidence, version=self.version)
+        return SignalResult(name=NAME, score=round(score, 4), evidence=evidence, version=version)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40.0, 40.0)))
