@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import random
 import statistics
@@ -39,14 +38,18 @@ from pathlib import Path
 
 import numpy as np
 
+from modelling import train_off_topic
+from modelling.embedcache import embed_cached
 from modelling.paths import DATA  # noqa: E402
+from townhall.moderation import policy
 from townhall.moderation.embedder import Embedder
 from townhall.moderation.signal import Article, CommentInput
 from townhall.moderation.signals.off_topic import (
+    FEATURES,
     MAX_CONTEXT,
     ArticleRepr,
     BackgroundStory,
-    OffTopicConfig,
+    Combiner,
     OffTopicSignal,
     load_default_background,
     represent_article,
@@ -103,18 +106,6 @@ def load_sfu(data: Path) -> Corpus:
     return Corpus("SFU", texts, stories)
 
 
-def embed_cached(embedder: Embedder, texts: list[str], cache: Path | None, max_tokens: int) -> np.ndarray:
-    key = hashlib.sha256(("\x1f".join(texts) + embedder.version + str(max_tokens)).encode()).hexdigest()[:16]
-    path = cache / f"emb-{key}.npy" if cache else None
-    if path and path.exists():
-        return np.load(path)
-    vecs = embedder.embed(texts, max_tokens=max_tokens)
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, vecs)
-    return vecs
-
-
 # ---------------------------------------------------------------------------------------------
 # Pairing
 
@@ -169,11 +160,19 @@ def thread_at(story: Story, pos: int) -> list[int]:
 
 @dataclass
 class RunResult:
-    signal: Pairs
-    thread: Pairs  # baseline: cosine to the centroid of the same earlier comments
-    thread_same: Pairs  # that baseline, only where the signal does not abstain
-    title: Pairs | None  # baseline: cosine to the title, where there is one
-    features: np.ndarray  # signal features per placement, for the reference regression
+    """Per placement (on-topic ones first for each story, then the same comments misplaced)."""
+
+    features: np.ndarray  # (n, len(FEATURES)) as the signal computed them
+    label: np.ndarray  # 1 = placed under another story
+    generic: np.ndarray  # the signal abstains: too few content words
+    no_context: np.ndarray  # the signal abstains: nothing to compare with
+    host: np.ndarray  # the comment's own story (for fold splits)
+    thread: np.ndarray  # baseline: minus the cosine to the centroid of the same earlier comments
+    title: np.ndarray  # baseline: minus the cosine to the title (NaN without one)
+
+    def pairs(self, scores: np.ndarray) -> Pairs:
+        on, off = self.label == 0, self.label == 1
+        return Pairs(scores[on], scores[off], self.host[on])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,12 +180,14 @@ class RunResult:
 
 
 class Evaluator:
-    def __init__(self, embedder: Embedder, corpus: Corpus, title_vecs: dict[str, np.ndarray]) -> None:
-        self.embedder = embedder
+    def __init__(self, signal: OffTopicSignal, corpus: Corpus, title_vecs: dict[str, np.ndarray]) -> None:
+        self.signal = signal
         self.c = corpus
         self.title_vecs = title_vecs
         self.reprs = {
-            s.key: represent_article(embedder, s.title, "", key=s.key) if s.title else _empty_repr(s.key)
+            s.key: represent_article(signal.embedder, s.title, "", key=s.key)
+            if s.title
+            else _empty_repr(s.key)
             for s in corpus.stories
         }
         assert corpus.vecs is not None
@@ -194,27 +195,25 @@ class Evaluator:
             i: BackgroundStory(self.reprs[s.key], corpus.vecs[s.comments[:MAX_CONTEXT]])
             for i, s in enumerate(corpus.stories)
         }
-        self.signal = OffTopicSignal(embedder, background=[])
-        self.default_bg = load_default_background(embedder)
+        self.default_bg = signal.make_background(load_default_background(signal.embedder))
 
     def run(self, pool: Sequence[int], pairing: dict[int, int], background: str) -> RunResult:
         """Score every comment of every pool story, on-topic and placed under its partner."""
         V = self.c.vecs
         assert V is not None
-        out: dict[str, list[float]] = defaultdict(list)
+        cols: dict[str, list[float]] = defaultdict(list)
         feats: list[list[float]] = []
-        hosts: list[int] = []
         for a in pool:
             b = pairing[a]
             A = self.c.stories[a]
-            for host, label in ((a, "on"), (b, "off")):
+            for host, label in ((a, 0), (b, 1)):
                 H = self.c.stories[host]
                 if background == "default":
-                    self.signal.set_background(self.default_bg)
+                    bg = self.default_bg
                 elif background == "site":  # neither the host nor the comment's own story
-                    self.signal.set_background([self.bg[i] for i in pool if i not in (a, b)])
+                    bg = self.signal.make_background([self.bg[i] for i in pool if i not in (a, b)])
                 else:  # "site+source": every other story, the comment's own included when misplaced
-                    self.signal.set_background([self.bg[i] for i in pool if i != host])
+                    bg = self.signal.make_background([self.bg[i] for i in pool if i != host])
                 comments, vecs, threads = [], [], []
                 for pos, ci in enumerate(A.comments):
                     th = thread_at(H, pos)
@@ -223,43 +222,54 @@ class Evaluator:
                     vecs.append(V[ci])
                     threads.append(V[th] if th else np.zeros((0, V.shape[1]), np.float32))
                 results = self.signal.assess_many(
-                    comments, self.reprs[H.key], comment_vecs=np.array(vecs), thread_vecs=threads
+                    comments,
+                    self.reprs[H.key],
+                    comment_vecs=np.array(vecs),
+                    thread_vecs=threads,
+                    background=bg,
                 )
                 for pos, (r, ci) in enumerate(zip(results, A.comments, strict=True)):
-                    out[f"signal_{label}"].append(np.nan if r.score is None else r.score)
+                    f = r.evidence["features"]
+                    feats.append([f[k] for k in FEATURES])
+                    reason = r.evidence.get("abstained", "")
+                    cols["label"].append(label)
+                    cols["generic"].append(reason.startswith("generic"))
+                    cols["no_context"].append(reason.startswith("no context"))
+                    cols["host"].append(a)
                     th = thread_at(H, pos)
                     tc = _centroid(V[th]) if th else None
-                    out[f"thread_{label}"].append(np.nan if tc is None else -float(V[ci] @ tc))
-                    if H.key in self.title_vecs:
-                        out[f"title_{label}"].append(-float(V[ci] @ self.title_vecs[H.key]))
-                    ev = r.evidence
-                    bg = ev["background"]
-                    feats.append(
-                        [
-                            _num(ev["thread_similarity"]),
-                            _num(bg["thread"]),
-                            _num(ev["similarity"]),
-                            _num(bg["article"]),
-                            np.log1p(len(th)),
-                            float(label == "off"),
-                            float(r.score is None),
-                        ]
-                    )
-                    if label == "on":
-                        hosts.append(a)
-
-        def pairs(m: str) -> Pairs:
-            return Pairs(np.array(out[f"{m}_on"]), np.array(out[f"{m}_off"]), np.array(hosts))
-
-        sig, thr = pairs("signal"), pairs("thread")
-        # the thread baseline restricted to the items the signal scores, for a like-for-like AUC
-        same = Pairs(
-            np.where(np.isnan(sig.on), np.nan, thr.on),
-            np.where(np.isnan(sig.off), np.nan, thr.off),
-            thr.on_story,
+                    cols["thread"].append(np.nan if tc is None else -float(V[ci] @ tc))
+                    tv = self.title_vecs.get(H.key)
+                    cols["title"].append(np.nan if tv is None else -float(V[ci] @ tv))
+        return RunResult(
+            np.array(feats),
+            np.array(cols["label"]),
+            np.array(cols["generic"], dtype=bool),
+            np.array(cols["no_context"], dtype=bool),
+            np.array(cols["host"]),
+            np.array(cols["thread"]),
+            np.array(cols["title"]),
         )
-        title = pairs("title") if out["title_on"] else None
-        return RunResult(sig, thr, same, title, np.array(feats))
+
+
+def combiner_scores(res: RunResult, combiner: Combiner, abstain_generic: bool = True) -> np.ndarray:
+    """What the signal scores with this combiner (NaN where it abstains)."""
+    scores = np.array([combiner.probability(dict(zip(FEATURES, row, strict=True))) for row in res.features])
+    skip = res.no_context | (res.generic if abstain_generic else False)
+    return np.where(skip, np.nan, scores)
+
+
+def variants(pairs: dict[str, tuple[np.ndarray, ...]], shipped: Combiner) -> dict[str, tuple[Combiner, bool]]:
+    """The shipped combiner and its ablations, each refitted on the same training pairs."""
+    out = {"signal (shipped combiner)": (shipped, True)}
+    out["  without the short-reaction abstention"] = (shipped, False)
+    for f in shipped.features:
+        out[f"  without {f}"] = (train_off_topic.fit(pairs, [g for g in shipped.features if g != f]), True)
+    out["  margins only (article_margin, thread_margin)"] = (
+        train_off_topic.fit(pairs, ["article_margin", "thread_margin"]),
+        True,
+    )
+    return out
 
 
 def _empty_repr(key: str) -> ArticleRepr:
@@ -352,26 +362,6 @@ def cross_fold(p: Pairs, folds: list[set[int]]) -> dict[str, float]:
     }
 
 
-def learned_reference(dev_feats: np.ndarray, test_feats: np.ndarray) -> dict[str, float]:
-    """Headroom check, NOT shipped: a logistic regression over the signal's own features, fitted
-    on the dev split (non-commercial data may measure but not train what ships)."""
-    from sklearn.linear_model import LogisticRegression
-
-    def xy(f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        keep = f[:, 6] == 0
-        x = np.nan_to_num(f[:, :5], nan=0.0)
-        return x, f[:, 5], keep
-
-    xd, yd, kd = xy(dev_feats)
-    xt, yt, kt = xy(test_feats)
-    lr = LogisticRegression(max_iter=1000).fit(xd[kd], yd[kd])
-    sd = np.where(kd, lr.decision_function(xd), np.nan)
-    st = np.where(kt, lr.decision_function(xt), np.nan)
-    return summarise(
-        Pairs(sd[yd == 0], sd[yd == 1], np.zeros(0)), Pairs(st[yt == 0], st[yt == 1], np.zeros(0))
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Speed
 
@@ -409,9 +399,9 @@ def bench(embedder: Embedder, texts: list[str], repeats: int = 200) -> dict[str,
 # ---------------------------------------------------------------------------------------------
 
 
-def _fmt(name: str, r: dict[str, float]) -> str:
+def _fmt(name: str, r: dict[str, float], hold: float | None = None) -> str:
     fixed = "—"
-    if name == "signal":
+    if hold is not None:
         fixed = f"{100 * r['on_held_default']:.1f} % / {100 * r['off_caught_default']:.1f} %"
     return (
         f"| {name} | {r['auc']:.3f} | {100 * r['on_held']:.1f} % | {100 * r['off_caught']:.1f} % "
@@ -422,8 +412,6 @@ def _fmt(name: str, r: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Off-topic evaluation by pairing (C3, SFU CTC).")
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "townhall-eval")
-    parser.add_argument("--max-tokens", type=int, default=OffTopicConfig().max_tokens)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="nearest pairing, site background only")
     parser.add_argument("--bench", action="store_true", help="also measure speed")
@@ -431,76 +419,69 @@ def main() -> None:
     args = parser.parse_args()
 
     embedder = Embedder.load(threads=args.threads)
+    signal = OffTopicSignal(embedder, background=[])
+    hold = policy.DEFAULT_THRESHOLDS["off_topic"]["hold"]
+    global DEFAULT_HOLD
+    DEFAULT_HOLD = hold
+    pairs = train_off_topic.training_pairs(signal, args.data)
+    methods = variants(pairs, signal.combiner)
     rng = random.Random(7)
     report: dict[str, dict[str, dict[str, float]] | dict[str, float]] = {}
     header = (
         "| method | ROC-AUC | on-topic held | off-topic caught | abstained | pairs "
-        "| held / caught at the default hold 0.5 |\n|---|---|---|---|---|---|---|"
+        f"| held / caught at the default hold {hold:.2f} |\n|---|---|---|---|---|---|---|"
     )
+
+    def table(key: str, rows: dict[str, dict[str, float]]) -> None:
+        report[key] = rows
+        print(f"\n### {key}\n{header}")
+        for name, row in rows.items():
+            print(_fmt(name, row, hold if name.startswith("signal") else None))
 
     # ---- C3: thread only
     c3 = load_c3(args.data)
-    c3.vecs = embed_cached(embedder, c3.texts, args.cache, args.max_tokens)
+    c3.vecs = embed_cached(embedder, c3.texts)
     ids = list(range(len(c3.stories)))
     random.Random(7).shuffle(ids)
     cut = int(0.4 * len(ids))
     dev_ids, test_ids = sorted(ids[:cut]), sorted(ids[cut:])
     cent = centroids(c3, {})
-    ev = Evaluator(embedder, c3, {})
+    ev = Evaluator(signal, c3, {})
     runs = (
         [("nearest", "site")]
         if args.quick
-        else [
-            ("nearest", "site"),
-            ("nearest", "default"),
-            ("nearest", "site+source"),
-            ("5th-nearest", "site"),
-            ("random", "site"),
-        ]
+        else [("nearest", "site"), ("nearest", "default"), ("nearest", "site+source"), ("random", "site")]
     )
     for mode, bg in runs:
         d = ev.run(dev_ids, partner(cent, dev_ids, mode, rng), bg)
         t = ev.run(test_ids, partner(cent, test_ids, mode, rng), bg)
         rows = {
-            "signal": summarise(d.signal, t.signal),
-            "baseline: cosine to thread centroid": summarise(d.thread, t.thread),
-            "baseline, only where the signal does not abstain": summarise(d.thread_same, t.thread_same),
+            name: summarise(d.pairs(combiner_scores(d, comb, gen)), t.pairs(combiner_scores(t, comb, gen)))
+            for name, (comb, gen) in methods.items()
         }
-        if bg == "site":
-            rows["reference: logistic regression on dev (not shipped)"] = learned_reference(
-                d.features, t.features
-            )
-        key = f"C3 test, pairing={mode}, background={bg}"
-        report[key] = rows
-        print(f"\n### {key}\n{header}")
-        for name, row in rows.items():
-            print(_fmt(name, row))
+        rows["baseline: cosine to thread centroid"] = summarise(d.pairs(d.thread), t.pairs(t.thread))
+        table(f"C3 test, pairing={mode}, background={bg}", rows)
 
     # ---- SFU: title + thread
     sfu = load_sfu(args.data)
-    sfu.vecs = embed_cached(embedder, sfu.texts, args.cache, args.max_tokens)
+    sfu.vecs = embed_cached(embedder, sfu.texts)
     tv = embedder.embed([s.title for s in sfu.stories])
     title_vecs = {s.key: tv[i] for i, s in enumerate(sfu.stories)}
     cent = centroids(sfu, title_vecs)
-    ev = Evaluator(embedder, sfu, title_vecs)
+    ev = Evaluator(signal, sfu, title_vecs)
     pool = list(range(len(sfu.stories)))
     order = pool[:]
     random.Random(11).shuffle(order)
     folds = [set(order[:5]), set(order[5:])]
     for mode in ["nearest"] if args.quick else ["nearest", "random"]:
         res = ev.run(pool, partner(cent, pool, mode, rng), "site")
-        assert res.title is not None
         rows = {
-            "signal": cross_fold(res.signal, folds),
-            "baseline: cosine to title": cross_fold(res.title, folds),
-            "baseline: cosine to thread centroid": cross_fold(res.thread, folds),
-            "baseline (thread), only where the signal does not abstain": cross_fold(res.thread_same, folds),
+            name: cross_fold(res.pairs(combiner_scores(res, comb, gen)), folds)
+            for name, (comb, gen) in methods.items()
         }
-        key = f"SFU (2 folds by article), pairing={mode}, background=site"
-        report[key] = rows
-        print(f"\n### {key}\n{header}")
-        for name, row in rows.items():
-            print(_fmt(name, row))
+        rows["baseline: cosine to title"] = cross_fold(res.pairs(res.title), folds)
+        rows["baseline: cosine to thread centroid"] = cross_fold(res.pairs(res.thread), folds)
+        table(f"SFU (2 folds by article), pairing={mode}, background=site", rows)
 
     if args.bench:
         report["speed"] = bench(embedder, c3.texts)

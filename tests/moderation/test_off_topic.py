@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from townhall.moderation import policy
 from townhall.moderation.embedder import Embedder
 from townhall.moderation.signal import Article, CommentInput
 from townhall.moderation.signals.off_topic import (
@@ -74,7 +75,9 @@ def test_embedder_is_normalised_and_deterministic(embedder: Embedder) -> None:
 def test_off_topic_comment_from_another_story_scores_high(signal: OffTopicSignal, story: ArticleRepr) -> None:
     result = signal.assess(_comment(OFF_TOPIC), story)
     assert result.name == "off_topic"
-    assert result.score is not None and result.score >= 0.6, result.evidence  # held at the default 0.5
+    # Against the shipped far-away background it leans off-topic; the site's own stories settle it
+    # (test_same_world_background_makes_the_signal_stricter).
+    assert result.score is not None and result.score >= 0.5, result.evidence
     index = result.evidence["nearest_passage_index"]
     nearest = story.title if index is None else story.passages[index]
     assert nearest.startswith(result.evidence["nearest_passage"].rstrip("…"))
@@ -177,6 +180,7 @@ def test_same_world_background_makes_the_signal_stricter(embedder: Embedder, sto
     s_site = strict.assess(_comment(OFF_TOPIC), story).score
     s_default = default.assess(_comment(OFF_TOPIC), story).score
     assert s_site is not None and s_default is not None and s_site >= s_default
+    assert s_site >= policy.DEFAULT_THRESHOLDS["off_topic"]["hold"]  # held by default
     assert (strict.assess(_comment(ON_TOPIC), story).score or 0.0) < 0.3
     # the site's list of recent stories includes this one: it is never its own background
     with_self = OffTopicSignal(embedder, background=[*site, strict.background_story(story, [ON_TOPIC])])

@@ -390,33 +390,66 @@ def load_default_background(embedder: _Embeds, path: Path | None = None) -> list
 class OffTopicConfig:
     k_article: int = 2  # article relatedness: mean of the 2 best passages (title counts as one)
     k_thread: int = 3  # thread relatedness: mean of the 3 most similar earlier comments
-    # Floors: below these a comment is not "related" however unrelated the background stories are.
-    # Without them, a default background of far-away stories (sport, weather) would let any comment
-    # from the same world pass. Set by hand from self-written examples (no real comments with
-    # article text exist here to fit them on); titles alone are short and match less.
-    floor_article: float = 0.30
-    floor_title_only: float = 0.20
-    title_only_weight: float = 0.5
-    floor_thread: float = 0.30
-    # Real threads wander: replies to earlier points, tangents. A comment may sit this far below
-    # its background before it counts as off-topic. Chosen so that the policy's default hold (0.5)
-    # holds at most ~2 % of on-topic comments on the C3 dev split (a threshold choice, nothing
-    # else is fitted there).
-    thread_slack: float = 0.20
-    # With article text: a comment as close to another story as to this one is a tie, not off-topic,
-    # and a short comment that is nearer this story than any other is a reaction to it. Both set by
-    # hand on our own examples (no data with article text exists here); title-only is left as measured.
-    article_slack: float = 0.03
-    short_comment_words: int = 6
-    scale: float = 0.06  # margin -> score: sigmoid(-margin / scale)
+    # A reaction with fewer content words than this has no topic of its own ("About time.",
+    # "Who pays for this?"): the signal abstains. Kept because the held-out ablation shows it helps
+    # (modelling/evaluate_off_topic.py prints it).
     min_content_words: int = MIN_CONTENT_WORDS
     # Comments are cut here before embedding. Cost grows with length: 64 keeps the whole moderation
     # step near 300 comments/s on 2 cores for typical news comments; 128 scores ~0.01 AUC better.
     max_tokens: int = 64
-    # With no article text or title, one or two earlier comments are too thin a picture of what
-    # the discussion is about: abstain (on real threads this removed most confident mistakes).
-    min_thread_without_article: int = 3
-    version: str = "off-topic-margin-2"
+    version: str = "off-topic-learned-1"
+
+
+# What the combiner reads, in this order. Similarities are cosines of MiniLM vectors; a margin is
+# this story's relatedness minus how related the comment is to the site's other stories (their
+# article and first comments); a missing part contributes 0 and its presence flag says so.
+FEATURES = (
+    "article_margin",
+    "article_similarity",
+    "has_article",
+    "thread_margin",
+    "thread_centroid",
+    "thread_weight",
+    "lexical_overlap",
+    "foreign_names",
+    "length",
+)
+COMBINER_FILE = "off-topic-combiner.json"
+
+
+@dataclass(frozen=True)
+class Combiner:
+    """A logistic regression over :data:`FEATURES` (a subset may be used): P(not about this story)."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    version: str
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.bias + sum(w * values.get(f, 0.0) for f, w in zip(self.features, self.weights, strict=True))
+        return _sigmoid(z)
+
+    def contributions(self, values: dict[str, float]) -> dict[str, float]:
+        """Each feature's share of the logit, for the evidence."""
+        return {f: round(w * values.get(f, 0.0), 3) for f, w in zip(self.features, self.weights, strict=True)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "features": list(self.features),
+            "weights": list(self.weights),
+            "bias": self.bias,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Combiner:
+        weights = tuple(float(w) for w in d["weights"])
+        return cls(tuple(d["features"]), weights, float(d["bias"]), d["version"])
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Combiner:
+        return cls.from_dict(json.loads((path or ARTEFACTS / COMBINER_FILE).read_text(encoding="utf-8")))
 
 
 def _sigmoid(x: float) -> float:
@@ -447,9 +480,11 @@ class OffTopicSignal:
         embedder: _Embeds,
         background: Sequence[BackgroundStory] | None = None,
         config: OffTopicConfig | None = None,
+        combiner: Combiner | None = None,
     ) -> None:
         self.embedder = embedder
         self.config = config or OffTopicConfig()
+        self.combiner = combiner or Combiner.load()
         self.cache_size = 4096
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -458,7 +493,7 @@ class OffTopicSignal:
 
     @property
     def version(self) -> str:
-        return f"{self.config.version}+{getattr(self.embedder, 'version', '')}"
+        return f"{self.config.version}+{self.combiner.version}+{getattr(self.embedder, 'version', '')}"
 
     def set_background(self, stories: Sequence[BackgroundStory]) -> None:
         """Replace the calibration stories, ideally the site's recent stories (20 to 200 of them).
@@ -477,7 +512,7 @@ class OffTopicSignal:
 
     def background_story(self, article: ArticleRepr, first_comments: Sequence[str]) -> BackgroundStory:
         """A site story as calibration background: its representation and first comments."""
-        vecs = self._vectors(list(first_comments[:MAX_CONTEXT]))
+        vecs = self.vectors(list(first_comments[:MAX_CONTEXT]))
         return BackgroundStory(article, vecs if len(first_comments) else np.zeros((0, 1), np.float32))
 
     def assess(
@@ -518,7 +553,7 @@ class OffTopicSignal:
             return []
         arts = [articles] * n if isinstance(articles, ArticleRepr) else list(articles)
         if comment_vecs is None:
-            comment_vecs = self._vectors([c.text for c in comments])
+            comment_vecs = self.vectors([c.text for c in comments])
         contexts = self._contexts(comments, parent_vecs or [None] * n, thread_vecs or [None] * n)
         n_ctx = np.array([len(c.vecs) for c in contexts], dtype=np.int64)
         keys = [story_key(a) for a in arts]
@@ -542,7 +577,7 @@ class OffTopicSignal:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _vectors(self, texts: list[str]) -> np.ndarray:
+    def vectors(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, from a small LRU cache when seen before: a thread's comments come back
         as context for every later comment, and the pipeline may pass texts rather than vectors."""
         found: dict[str, np.ndarray] = {}
@@ -582,7 +617,7 @@ class OffTopicSignal:
         lookup: dict[str, np.ndarray] = {}
         if wanted:
             unique = list(dict.fromkeys(wanted))
-            lookup = dict(zip(unique, self._vectors(unique), strict=True))
+            lookup = dict(zip(unique, self.vectors(unique), strict=True))
         out = []
         for c, pv, tv in zip(comments, parent_vecs, thread_vecs, strict=True):
             thread_texts = list(c.thread[-MAX_CONTEXT:])
@@ -625,8 +660,7 @@ class OffTopicSignal:
             "thread_similarity": None,
             "background": {"article": bg_art, "thread": bg_thread, "stories": bg_stories},
         }
-        margins: list[tuple[float, float]] = []  # (margin, weight)
-        nearer_here = False
+        values = dict.fromkeys(FEATURES, 0.0)
 
         art_vecs = article.vectors
         if art_vecs.size:
@@ -639,12 +673,12 @@ class OffTopicSignal:
             evidence["nearest_passage_index"] = best - n_title if best >= n_title else None
             evidence["similarity"] = round(float(sims[best]), 4)
             rel = float(_topk_mean(sims, cfg.k_article))
-            title_only = not article.passages
-            floor = cfg.floor_title_only if title_only else cfg.floor_article
-            weight = cfg.title_only_weight if title_only else 1.0
-            slack = 0.0 if title_only else cfg.article_slack
-            margins.append((rel - max(bg_art if bg_art is not None else -1.0, floor) + slack, weight))
-            nearer_here = not title_only and bg_art is not None and rel >= bg_art
+            # A title alone is not an article: the combiner learned its article weights on stories
+            # with text, and on SFU (titles only) leaving the title's margin out measured better.
+            if article.passages:
+                values["has_article"] = 1.0
+                values["article_similarity"] = rel
+                values["article_margin"] = rel - bg_art if bg_art is not None else 0.0
 
         if len(ctx.vecs):
             sims = ctx.vecs @ vec
@@ -655,41 +689,40 @@ class OffTopicSignal:
             best = int(np.argmax(sims))
             if ctx.texts and ctx.texts[best]:
                 evidence["nearest_comment"] = _clip(ctx.texts[best])
-            level = max(bg_thread if bg_thread is not None else -1.0, cfg.floor_thread)
-            margins.append((rel - level + cfg.thread_slack, min(1.0, len(ctx.vecs) / 3)))
+            centroid = ctx.vecs.mean(axis=0)
+            values["thread_centroid"] = float(centroid @ vec) / max(float(np.linalg.norm(centroid)), 1e-12)
+            values["thread_weight"] = min(1.0, len(ctx.vecs) / 3)
+            if bg_thread is not None:
+                values["thread_margin"] = (rel - bg_thread) * values["thread_weight"]
 
-        shared, foreign = self._terms(comment, article, words)
+        known = self._known(comment, article)
+        distinct = list(dict.fromkeys(words))
+        names = list(dict.fromkeys(proper_names(comment.text)))
+        values["lexical_overlap"] = sum(w in known for w in distinct) / len(distinct) if distinct else 0.0
+        values["foreign_names"] = sum(n not in known for n in names) / len(names) if names else 0.0
+        values["length"] = math.log1p(len(words))
+        shared = sorted((w for w in distinct if w in known), key=lambda w: -article.terms.get(w, 0.0))[:10]
         evidence["shared_terms"] = shared
-        evidence["foreign_terms"] = foreign
+        evidence["foreign_terms"] = [n for n in names if n not in known][:10]
+        evidence["features"] = {k: round(v, 4) for k, v in values.items()}
 
         if len(words) < cfg.min_content_words:
             evidence["abstained"] = "generic: too few content words to have a topic of their own"
             return SignalResult(NAME, None, _round(evidence), self.version)
-        if nearer_here and len(words) < cfg.short_comment_words:
-            evidence["abstained"] = "short, and nearer this story than any other"
-            return SignalResult(NAME, None, _round(evidence), self.version)
-        if not margins:
+        if not art_vecs.size and not len(ctx.vecs):
             evidence["abstained"] = "no context: no article text, title, parent or thread to compare with"
             return SignalResult(NAME, None, _round(evidence), self.version)
-        if not art_vecs.size and len(ctx.vecs) < cfg.min_thread_without_article:
-            evidence["abstained"] = "too little context: no article and fewer than 3 earlier comments"
-            return SignalResult(NAME, None, _round(evidence), self.version)
-        margin = sum(m * w for m, w in margins) / sum(w for _, w in margins)
-        evidence["margin"] = round(margin, 4)
-        score = _sigmoid(-margin / cfg.scale)
+        evidence["contributions"] = self.combiner.contributions(values)
+        score = self.combiner.probability(values)
         return SignalResult(NAME, round(score, 4), _round(evidence), self.version)
 
     @staticmethod
-    def _terms(comment: CommentInput, article: ArticleRepr, words: list[str]) -> tuple[list[str], list[str]]:
-        """Words the comment shares with the story and its discussion, and names it brings that
-        neither mentions (shown to moderators; not part of the score)."""
+    def _known(comment: CommentInput, article: ArticleRepr) -> set[str]:
+        """Words and names of the story and of the discussion the comment joins."""
         known = set(article.vocab)
         for t in list(comment.thread[-10:]) + ([comment.parent] if comment.parent else []):
             known.update(_text_terms(t))
-        words = list(dict.fromkeys(words))
-        shared = sorted((w for w in words if w in known), key=lambda w: -article.terms.get(w, 0.0))[:10]
-        foreign = [n for n in dict.fromkeys(proper_names(comment.text)) if n not in known][:10]
-        return shared, foreign
+        return known
 
 
 @lru_cache(maxsize=8192)
