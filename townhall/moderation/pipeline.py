@@ -220,16 +220,16 @@ class Pipeline:
         site = request.site
         allow = [origin.split("://", 1)[-1] for origin in site.origins]
         allow += list(site.settings.links_allowlist)
-        # A process-local memory is not thread-safe; comments go through it one at a time.
-        with self._lock:
-            return self.models.spam.assess(
-                comment,
-                links_allowlist=allow,
-                honeypot=request.honeypot,
-                author_key=request.author_key or "",
-                network_key=request.network_key,
-                now=request.now,
-                story_key=request.story.key,
-                memory=site.recent,  # type: ignore[arg-type]
-                comment_id=request.comment_id,
-            )
+        # No lock: the server's memory is the database (services/recent_comments.py); an in-process
+        # SpamMemory is fed by one thread, the batch tool's.
+        return self.models.spam.assess(
+            comment,
+            links_allowlist=allow,
+            honeypot=request.honeypot,
+            author_key=request.author_key or "",
+            network_key=request.network_key,
+            now=request.now,
+            story_key=request.story.key,
+            memory=site.recent,  # type: ignore[arg-type]
+            comment_id=request.comment_id,
+        )
