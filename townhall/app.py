@@ -47,6 +47,7 @@ MAIL_SECONDS = 30.0
 RETENTION_SECONDS = 3600.0  # readers' IP hashes and unconfirmed e-mails past retention_days
 WEBHOOK_SECONDS = 15.0
 DIGEST_SECONDS = 300.0
+CLOSE_DUE_SECONDS = 60.0  # stories past their closing date are recorded as closed (story.closed webhook)
 CALIBRATION_SECONDS = 600.0  # how often sites are checked for a due recalibration
 
 
@@ -103,6 +104,7 @@ def schedule_jobs(scheduler: Scheduler, services: Services) -> None:
     scheduler.every(WEBHOOK_SECONDS, "webhooks", services.webhooks.deliver_pending)
     scheduler.every(DIGEST_SECONDS, "digests", services.digests.send_due)
     scheduler.every(RETENTION_SECONDS, "retention", services.retention.sweep)
+    scheduler.every(CLOSE_DUE_SECONDS, "close-due", services.stories.close_due)
     if services.config.calibrate_every_hours and services.config.moderation_enabled:
         every = timedelta(hours=services.config.calibrate_every_hours)
         scheduler.every(CALIBRATION_SECONDS, "calibration", lambda: services.calibration.run_due(every))

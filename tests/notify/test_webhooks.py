@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -158,3 +159,24 @@ def test_a_url_that_became_private_is_not_called(
     assert receiver.requests == []
     (row,) = strict.webhooks.deliveries(site.id)
     assert "private" in row["last_error"]
+
+
+def test_a_story_past_its_closing_date_is_recorded_closed_once_with_its_webhook(
+    notify_services: Services, site, receiver: Receiver, clock: FakeClock
+) -> None:
+    services = notify_services
+    services.webhooks.add(site.id, receiver.url, ["story.closed"])
+    story = post(services, site).comment.story_id
+    services.stories.schedule_close(story, clock.now + timedelta(hours=1), ActorKind.PUBLISHER, "editor")
+    assert services.stories.close_due() == 0
+    clock.advance(hours=2)
+    assert services.stories.close_due() == 1
+    assert services.stories.close_due() == 0
+    closed = services.stories.get(story)
+    assert closed.closed and closed.close_reason == ""
+    with services.storage.read() as tx:
+        events = tx.stories.events(story)
+    assert [e["actor"] for e in events if e["action"] == "closed"] == ["schedule"]
+    services.webhooks.deliver_pending()
+    ((name, body),) = received(receiver, 1)
+    assert name == "story.closed" and body["data"]["story"]["closed"] is True

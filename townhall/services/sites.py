@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from townhall.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from townhall.models import Site, SiteSettings
 from townhall.services.clock import Clock, utcnow
+from townhall.services.netsafety import is_public
 from townhall.services.urls import normalise_origin
 from townhall.storage import Storage
 from townhall.types import ModerationMode
@@ -112,9 +113,7 @@ def is_private_origin(origin: str) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
+    return not is_public(address)
 
 
 class SiteService:

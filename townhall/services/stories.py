@@ -18,6 +18,7 @@ from townhall.storage import Storage
 from townhall.types import ActorKind
 
 MAX_ARTICLE_CHARS = 200_000
+SCHEDULED_CLOSE = "closing date passed"
 
 
 class StoryService:
@@ -116,6 +117,17 @@ class StoryService:
             tx.stories.update(story_id, closed=True, closed_at=self.clock(), close_reason=reason[:500])
             tx.stories.add_event(story_id, "closed", actor_kind, actor, reason, self.clock())
         return self.get(story_id)
+
+    def close_due(self) -> int:
+        """Record the closing of stories whose closing date has passed (they already refuse comments):
+        the audit event, and with it the ``story.closed`` webhook. Returns how many were closed."""
+        now = self.clock()
+        with self.storage.write() as tx:
+            due = tx.stories.due_to_close(now)
+            for story_id, closes_at in due:
+                tx.stories.update(story_id, closed=True, closed_at=closes_at)  # no reason for readers
+                tx.stories.add_event(story_id, "closed", ActorKind.SYSTEM, "schedule", SCHEDULED_CLOSE, now)
+        return len(due)
 
     def reopen(self, story_id: int, actor_kind: ActorKind, actor: str, reason: str = "") -> Story:
         """Open again; an automatic closing date is dropped so the story stays open."""

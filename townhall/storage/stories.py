@@ -76,6 +76,16 @@ class StoryRepo:
         )
         self.changes.append(StoryChange(story_id, action))
 
+    def due_to_close(self, now: datetime, limit: int = 500) -> list[tuple[int, datetime]]:
+        """(id, closes_at) of open stories whose closing date has passed."""
+        query = (
+            select(stories.c.id, stories.c.closes_at)
+            .where(stories.c.closed.is_(False), stories.c.closes_at.is_not(None), stories.c.closes_at <= now)
+            .order_by(stories.c.closes_at)
+            .limit(limit)
+        )
+        return [(row[0], row[1]) for row in self.c.execute(query)]
+
     def events(self, story_id: int) -> list[dict[str, Any]]:
         query = select(story_events).where(story_events.c.story_id == story_id).order_by(story_events.c.id)
         return [dict(row) for row in self.c.execute(query).mappings()]
