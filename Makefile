@@ -11,9 +11,10 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
+	@echo "Installing Townhall and its dependencies into $(VENV) (about 2 minutes the first time) …"
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --progress-bar on -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed ## Create the virtual environment and install Townhall with its dev tools
@@ -25,8 +26,10 @@ system-deps: ## Install the Debian packages the tests and benchmarks use (Postgr
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-demo: install ## Start the demo: a sample news site with comments on http://127.0.0.1:8000
-	$(PY) -m townhall demo --port 8000
+PORT ?= 8000
+
+demo: install ## Start the demo: a sample news site with comments on http://127.0.0.1:8000 (PORT=8001 for another port)
+	$(PY) -m townhall demo --port $(PORT)
 
 test: install system-deps ## Run the whole test suite (SQLite, PostgreSQL, Redis, Chromium)
 	$(PY) -m pytest

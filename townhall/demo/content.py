@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
+from typing import Any
 
 from townhall.models import Site, Story
 from townhall.services import Services
@@ -51,6 +54,27 @@ def article_url(base_url: str, slug: str) -> str:
     return f"{base_url.rstrip('/')}/news/{slug}"
 
 
+CLOSED_REASON = "Comments close a month after a story is published."
+
+
+def posted_at(published: datetime, index: int, now: datetime) -> datetime:
+    """When the story's ``index``-th sample comment was written: spread over the hours after
+    publication (35 to 95 minutes apart, varied but the same every run), never in the future."""
+    minutes = sum(35 + (17 * k) % 61 for k in range(index + 1))
+    return min(published + timedelta(minutes=minutes), now - timedelta(minutes=index + 1))
+
+
+@contextmanager
+def _clock_at(service: Any, when: datetime) -> Iterator[None]:
+    """Run one of the services as if it were ``when`` (the demo's history is written in one go)."""
+    real = service.clock
+    service.clock = lambda: when
+    try:
+        yield
+    finally:
+        service.clock = real
+
+
 def seed(services: Services, site: Site, base_url: str) -> dict[str, Story]:
     """Push the stories with their text, post the comments through moderation, close what is closed."""
     articles, comments = load()
@@ -71,9 +95,14 @@ def seed(services: Services, site: Site, base_url: str) -> dict[str, Story]:
         earlier = posted.setdefault(sample.story, [])
         parent = earlier[sample.reply_to] if sample.reply_to is not None else None
         identity = guest(sample.name, None, f"demo-reader-{sample.name}", services.secret)
-        result = services.comments.post(site, story.url, sample.body, identity, parent_id=parent)
+        published = story.published_at or services.comments.clock()
+        when = posted_at(published, len(earlier), services.comments.clock())
+        with _clock_at(services.comments, when):
+            result = services.comments.post(site, story.url, sample.body, identity, parent_id=parent)
         earlier.append(result.comment.id)
     for article in articles:
         if article.closed:
-            services.stories.close(stories[article.slug].id, ActorKind.SYSTEM, "demo", "sample closed story")
+            closed = min(article.published + timedelta(days=30), services.stories.clock())
+            with _clock_at(services.stories, closed):
+                services.stories.close(stories[article.slug].id, ActorKind.SYSTEM, "demo", CLOSED_REASON)
     return stories
