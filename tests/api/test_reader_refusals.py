@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from tests.api.conftest import READER, assert_error, post_comment, row_counts
+from tests.api.conftest import READER, SITE, URL, assert_error, post_comment, row_counts
 from townhall.services import Services
 
 
@@ -46,3 +46,19 @@ def test_a_reply_to_a_held_comment_says_it_awaits_moderation(
     assert (
         "not in this thread" in assert_error(post_comment(client, "Reply.", parent_id=9999), 422)["message"]
     )
+
+
+def test_a_closed_thread_says_when_and_why(client: TestClient, api_key: str) -> None:
+    post_comment(client)
+    thread = client.get("/api/v1/threads", params={"site": SITE, "url": URL}).json()
+    assert thread["story"]["closed_at"] is None and thread["story"]["close_reason"] == ""
+    closed = client.post(
+        f"/api/v1/admin/stories/{thread['story']['id']}/close",
+        json={"reason": "The trial has started; comments would prejudice it."},
+        headers={"Authorization": f"Bearer {api_key}"},
+    )
+    assert closed.status_code == 200, closed.text
+    story = client.get("/api/v1/threads", params={"site": SITE, "url": URL}).json()["story"]
+    assert story["closed"] is True and story["closed_at"] == "2026-11-20T12:00:00Z"
+    assert story["close_reason"] == "The trial has started; comments would prejudice it."
+    assert_error(post_comment(client, "Too late."), 409, "comments_closed")

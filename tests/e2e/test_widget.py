@@ -143,7 +143,11 @@ def test_reader_posts_replies_edits_and_deletes_on_a_demo_story(page: Page, demo
 
 def test_closed_story_shows_the_notice_and_no_form(page: Page, demo_server: str) -> None:
     page.goto(f"{demo_server}/news/harbour-library-reopens")
-    expect(page.locator(".townhall .th-compose > .th-closed")).to_have_text("Comments are closed.")
+    closed = page.locator(".townhall .th-compose > .th-closed")
+    # When (the demo closed it a month after publication) and the editor's reason.
+    expect(closed).to_have_text(
+        re.compile(r"^Comments closed on October 2, 2026\. Comments close a month after a story")
+    )
     expect(page.locator(".townhall article.th-comment").first).to_be_visible()
     expect(page.locator(".townhall form")).to_have_count(0)
     expect(page.locator(".townhall textarea")).to_have_count(0)

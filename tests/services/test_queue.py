@@ -289,7 +289,7 @@ def test_author_notes(services, site, moderator) -> None:
 def test_story_overview_helpers(services, site, moderator) -> None:
     held = post(services, site, moderator, off_topic())
     post(services, site, moderator)
-    assert services.queue.held_by_story([held.story_id]) == {held.story_id: 1}
+    assert services.queue.counts_by_story([held.story_id])[held.story_id]["held"] == 1
     assert [s.id for s in services.queue.stories("ledger")] == [held.story_id]
     assert services.queue.stories("ledger", closed=True) == []
     services.stories.close(held.story_id, ActorKind.MODERATOR, "ed")

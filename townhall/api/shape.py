@@ -56,12 +56,16 @@ def own(c: Comment, edit_window_minutes: int) -> dict[str, Any]:
 
 
 def story(s: Story, now: datetime) -> dict[str, Any]:
+    closed = s.is_closed(now)
     return {
         "id": s.id,
         "url": s.url,
         "title": s.title,
-        "closed": s.is_closed(now),
+        "closed": closed,
         "closes_at": iso(s.closes_at),
+        # When and why comments closed: an editor's close, else the automatic closing date.
+        "closed_at": iso(s.closed_at or s.closes_at) if closed else None,
+        "close_reason": s.close_reason if closed else "",
         "comment_count": s.comment_count,
     }
 

@@ -65,14 +65,14 @@ def stories_page(request: Request) -> Response:
     )
     more = len(stories) > PER_PAGE
     stories = stories[:PER_PAGE]
-    held = services.queue.held_by_story([s.id for s in stories])
+    counts = services.queue.counts_by_story([s.id for s in stories])
     return page(
         request,
         "stories.html",
         title="Stories",
         section="stories",
         stories=stories,
-        held=held,
+        counts=counts,
         state=state,
         q=query.get("q", ""),
         site_id=site_id or "",
@@ -96,6 +96,7 @@ def story_page(request: Request) -> Response:
         section="stories",
         story=story,
         comments=comments,
+        counts=services.queue.counts_by_story([story.id]).get(story.id, {}),
         site=services.sites.get(story.site_id),
         can_edit=role in STORY_EDIT,
         can_feature=role in FEATURE,

@@ -114,9 +114,10 @@ class ModerationQueue(Decisions):
         with self.storage.read() as tx:
             return tx.queue.story_thread(story_id)
 
-    def held_by_story(self, story_ids: list[int]) -> dict[int, int]:
+    def counts_by_story(self, story_ids: list[int]) -> dict[int, dict[str, int]]:
+        """Each story's comments by status (published, held, rejected, deleted), for the dashboard."""
         with self.storage.read() as tx:
-            return tx.queue.held_by_story(story_ids)
+            return tx.queue.counts_by_story(story_ids)
 
     def stories(
         self,

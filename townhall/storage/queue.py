@@ -167,15 +167,19 @@ class QueueRepo:
         )
         return [_rows.comment(row) for row in self.c.execute(query).mappings()]
 
-    def held_by_story(self, story_ids: Sequence[int]) -> dict[int, int]:
+    def counts_by_story(self, story_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Comments per story and status: {story_id: {"published": 6, "held": 2, "rejected": 1}}."""
         if not story_ids:
             return {}
         query = (
-            select(comments.c.story_id, func.count())
-            .where(comments.c.story_id.in_(list(story_ids)), comments.c.status == _HELD)
-            .group_by(comments.c.story_id)
+            select(comments.c.story_id, comments.c.status, func.count())
+            .where(comments.c.story_id.in_(list(story_ids)))
+            .group_by(comments.c.story_id, comments.c.status)
         )
-        return {story_id: int(count) for story_id, count in self.c.execute(query)}
+        counts: dict[int, dict[str, int]] = {}
+        for story_id, status, count in self.c.execute(query):
+            counts.setdefault(story_id, {})[status] = int(count)
+        return counts
 
     def pending_by_author(self, author_id: int) -> list[int]:
         query = select(comments.c.id).where(comments.c.author_id == author_id, comments.c.status == _HELD)

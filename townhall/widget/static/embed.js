@@ -18,7 +18,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
   const opt = script.dataset, SITE = opt.townhallSite, BASE = new URL('.', script.src), API = BASE + 'api/v1/';
   const SORTS = {newest: 'Newest', oldest: 'Oldest', best: 'Best'};
   const REASONS = {spam: 'Spam', abuse: 'Abuse', off_topic: 'Off-topic', misinformation: 'Misinformation', other: 'Other'};
-  const mem = {};
+  const mem = {}, NOTICE_MS = 6000;
   let seq = 0;
 
   // localStorage, or memory for this page where it is blocked.
@@ -168,7 +168,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       const panel = (cls, text, kind) => button(cls, text, ev => toggle(rec, kind, ev.currentTarget),
         {'aria-expanded': 'false'});
       for (const v of pub ? [1, -1] : []) {
-        bar.append(open ? button(v > 0 ? 'th-up' : 'th-down', null, () => vote(rec, v),
+        bar.append(open && !own[c.id] ? button(v > 0 ? 'th-up' : 'th-down', null, () => vote(rec, v),
           {'aria-pressed': String(voted === v)}) : h('span.th-score'));
         bar.lastChild.append(h('span', {'aria-hidden': 'true', text: v > 0 ? '▲' : '▼'}),
           h('span.th-vh', {text: v > 0 ? 'Vote up' : 'Vote down'}), ' ', h('span.th-n', {text: v > 0 ? c.upvotes : c.downvotes}));
@@ -185,8 +185,11 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     }
     const redoBar = rec => rec.bar.replaceWith(rec.bar = actions(rec));
 
+    // A notice under a comment; a good one fades after a few seconds, a problem stays until the next action.
     function note(rec, text, bad) {
       Object.assign(rec.msg, {textContent: text, className: 'th-msg' + (bad ? ' th-bad' : ''), hidden: false});
+      clearTimeout(rec.fade);
+      if (!bad) rec.fade = setTimeout(() => { rec.msg.hidden = true; }, NOTICE_MS);
       say(text);
     }
     function failed(rec, e) {
@@ -228,7 +231,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         pending = null;
         news.hidden = true;
       }
-      if (data.story.closed) closeStory(true);
+      if (data.story.closed) closeStory(true, data.story);
       const size = S.recs.size, first = data.comments.map(c => place(c)).find(Boolean);
       if (!next) S.held.forEach(c => place(c, true));
       S.cursor = data.next_cursor;
@@ -282,10 +285,16 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       S.held.forEach(c => place(c, true));
     }
 
-    function closeStory(quiet) {
+    // "Comments closed on 2 October 2026: <the editor's reason>"
+    function closedText(st) {
+      const when = st && st.closed_at && new Date(st.closed_at);
+      const day = when && !isNaN(when) ? ` on ${when.toLocaleDateString(undefined, {day: 'numeric', month: 'long', year: 'numeric'})}` : '';
+      return `Comments closed${day}.` + (st && st.close_reason ? ' ' + cap(st.close_reason) : '');
+    }
+    function closeStory(quiet, st) {
       if (!S.closed) {
         S.closed = true;
-        compose.replaceChildren(h('p.th-closed', {text: 'Comments are closed.'}));
+        compose.replaceChildren(h('p.th-closed', {text: closedText(st)}));
         for (const rec of S.recs.values()) {
           rec.slot.textContent = '';
           if (rec.body) rec.body.hidden = false;
@@ -293,7 +302,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         }
         setTotal(S.total);
       }
-      if (!quiet) say('Comments are closed.');
+      if (!quiet) say(compose.textContent || 'Comments are closed.');
     }
 
     // Inline panels under a comment (reply, edit, report), one at a time; Escape closes them.
@@ -602,7 +611,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       for (const [id, rec] of S.recs) if (!rec.li.isConnected && rec.at < data.at) S.recs.delete(id);
       if (mark && mark.isConnected) W.scrollBy(0, rect(mark).top - y);
       if (had && !root.contains(D.activeElement)) title.focus({preventScroll: true}); // it was in what left
-      if (data.story.closed) closeStory(true);
+      if (data.story.closed) closeStory(true, data.story);
       if (!S.cursor && data.next_cursor) more.hidden = !(S.cursor = data.next_cursor);
       setTotal(data.total);
       if (fresh.length) say('New comments');
