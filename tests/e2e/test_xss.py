@@ -29,10 +29,13 @@ from tests.e2e.xss_corpus import corpus, short
 from townhall.cli.demo import DEMO_ADMIN, DEMO_PASSWORD
 from townhall.config import load
 from townhall.demo.content import article_url
+from townhall.moderation.verdict import ModerationRequest, Verdict
 from townhall.services import build_services
+from townhall.services.identity import guest
 from townhall.storage import Storage
+from townhall.types import Decision
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 HOOK = """
 window.__xss = [];
@@ -150,6 +153,47 @@ def _post_all(base: str, payloads: list[str], secret: str) -> dict[str, Posted]:
     return stories
 
 
+class EvidenceOverPayloads:
+    """Holds each comment with evidence built from its own text, so the dashboard's highlighting,
+    word-list labels, nearest passage and extra evidence all carry the payload."""
+
+    def assess(self, request: ModerationRequest) -> Verdict:
+        text = request.text
+        middle = len(text) // 2
+        signals = {
+            "toxicity": {
+                "score": 0.91,
+                "version": "xss",
+                "evidence": {"spans": [{"start": 0, "end": middle, "text": text[:middle], "weight": 0.5},
+                                       {"start": 1, "end": len(text), "text": text[1:], "weight": 0.4}]},
+            },
+            "words": {"score": 1.0, "version": "xss",
+                      "evidence": {"matches": [{"start": 0, "end": len(text), "text": text, "word": text,
+                                                "list": "suspect"}]}},
+            "off_topic": {"score": 0.8, "version": "xss",
+                          "evidence": {"nearest_passage": text, "similarity": 0.1, "note": text}},
+        }  # fmt: skip
+        return Verdict(Decision.HOLD, (f"held: {text}",), text, signals, "post")
+
+
+def _hold_with_evidence(data: Path, base: str, payloads: list[str]) -> list[int]:
+    """Comments held with payload-laden evidence, written into the running demo's database."""
+    config = load(
+        overrides={"database_url": f"sqlite:///{data / 'demo.sqlite3'}", "moderation_enabled": False}
+    )
+    storage = Storage(config.database_url)
+    try:
+        services = build_services(config, storage, "unused", moderator=EvidenceOverPayloads())
+        site = services.sites.get("demo")
+        url = article_url(base, STORIES[0])
+        return [
+            services.comments.post(site, url, payload, guest(f"Held {n}", None, f"held-{n}", "s")).comment.id
+            for n, payload in enumerate(payloads)
+        ]
+    finally:
+        storage.close()
+
+
 def _executed(page: Page, dialogs: list[str]) -> list[str]:
     page.wait_for_timeout(300)  # handlers on load, error and focus fire within this
     ran = list(page.evaluate("window.__xss || []")) + dialogs
@@ -161,6 +205,7 @@ def test_no_payload_runs_in_the_widget_or_the_dashboard(demo: tuple[str, Path], 
     payloads = corpus()
     assert len(payloads) >= 150
     stories = _post_all(base, payloads, _sso_secret(data))
+    held = _hold_with_evidence(data, base, payloads[::6])
     context = browser.new_context()
     context.add_init_script(HOOK)
     page = context.new_page()
@@ -187,6 +232,7 @@ def test_no_payload_runs_in_the_widget_or_the_dashboard(demo: tuple[str, Path], 
     pages = [f"/admin/stories/{posted.story_id}" for posted in stories.values()]
     pages += [f"/admin/queue/reported?page={n}" for n in range(1, len(stories["body"].comment_ids) // 25 + 2)]
     pages += [f"/admin/comments/{i}" for posted in stories.values() for i in posted.comment_ids[::20]]
+    pages += [f"/admin/comments/{i}" for i in held] + ["/admin/queue/held", "/admin/queue/held?page=2"]
     for path in pages:
         response = page.goto(base + path)
         assert response is not None and response.status == 200, path
@@ -195,11 +241,12 @@ def test_no_payload_runs_in_the_widget_or_the_dashboard(demo: tuple[str, Path], 
 
     executed = {where: found for where, found in findings.items() if found}
     tried = sum(len(p.comment_ids) + p.refused for p in stories.values()) + len(stories["body"].comment_ids)
+    tried += len(held)
     refused = sum(p.refused for p in stories.values())
     print(
         f"\nXSS corpus: {len(payloads)} payloads; {tried} placements (bodies, names, SSO claims, report "
-        f"notes); {refused} refused at the API; {rendered} comments rendered in the widget, {len(pages)} "
-        f"dashboard pages; executed: {sum(map(len, executed.values()))}"
+        f"notes, moderation evidence); {refused} refused at the API; {rendered} comments rendered in the "
+        f"widget, {len(pages)} dashboard pages; executed: {sum(map(len, executed.values()))}"
     )
     assert not executed, executed
     assert stories["body"].refused == 0, "bodies are text: every payload is stored and rendered harmless"

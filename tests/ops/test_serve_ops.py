@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests import servers
 from tests.conftest import ORIGIN
+
+pytestmark = pytest.mark.timeout(240)
 
 SITES = json.dumps([{"id": "ledger", "name": "The Ledger", "origins": [ORIGIN]}])
 QUIET = {
