@@ -40,10 +40,6 @@ class AccountRepo:
         row = self.c.execute(select(*_USER_COLUMNS).where(users.c.id == user_id)).mappings().first()
         return self._with_sites([dict(row)])[0] if row else None
 
-    def list(self) -> list[dict[str, Any]]:
-        query = select(*_USER_COLUMNS).order_by(users.c.name)
-        return self._with_sites([dict(row) for row in self.c.execute(query).mappings()])
-
     def set_sites(self, user_id: int, site_ids: list[str]) -> None:
         self.c.execute(delete(user_sites).where(user_sites.c.user_id == user_id))
         if site_ids:
@@ -59,6 +55,10 @@ class AccountRepo:
         for row in rows:
             row["sites"] = tuple(found.get(row["id"], ()))
         return rows
+
+    def list(self) -> list[dict[str, Any]]:
+        query = select(*_USER_COLUMNS).order_by(users.c.name)
+        return self._with_sites([dict(row) for row in self.c.execute(query).mappings()])
 
     def update(self, user_id: int, **values: Any) -> None:
         self.c.execute(update(users).where(users.c.id == user_id).values(**values))
