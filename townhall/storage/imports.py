@@ -53,18 +53,19 @@ class ImportRepo:
 
     def recount(self, story_ids: Sequence[int]) -> None:
         """Set each story's published count from its comments and bump its version."""
-        for story_id in story_ids:
-            published = (
-                select(func.count())
-                .select_from(comments)
-                .where(
-                    and_(comments.c.story_id == story_id, comments.c.status == CommentStatus.PUBLISHED.value)
-                )
-                .scalar_subquery()
+        published = (
+            select(func.count())
+            .select_from(comments)
+            .where(
+                and_(comments.c.story_id == stories.c.id, comments.c.status == CommentStatus.PUBLISHED.value)
             )
+            .scalar_subquery()
+        )
+        for start in range(0, len(story_ids), 1000):  # one statement per thousand stories
+            chunk = list(story_ids[start : start + 1000])
             self.c.execute(
                 update(stories)
-                .where(stories.c.id == story_id)
+                .where(stories.c.id.in_(chunk))
                 .values(comment_count=published, version=stories.c.version + 1)
             )
-            self.touched.add(story_id)
+            self.touched.update(chunk)
