@@ -265,6 +265,7 @@ def test_serve_refuses_bad_settings_and_unmigrated_databases_before_starting(dat
 def test_serve_on_postgresql_needs_a_secret_key(postgres_url: str) -> None:
     env = {"TOWNHALL_MODERATION_ENABLED": "false", "TOWNHALL_FETCH_ARTICLES": "false"}
     _fails_with_one_line(_run(postgres_url, "serve", env=env), "secret_key")
+    _fails_with_one_line(_run(postgres_url, "site", "list", env=env), "secret_key")  # every command
 
 
 def test_a_database_that_cannot_be_opened_is_a_one_line_error(tmp_path: Path) -> None:

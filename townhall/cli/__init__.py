@@ -36,11 +36,15 @@ class Context:
         return storage
 
     def services(self, settings: Settings | None = None) -> Any:
-        from townhall.app import resolve_secret  # noqa: PLC0415 - keeps `townhall --help` fast
+        from townhall.app import ConfigurationProblem, resolve_secret  # noqa: PLC0415 - keeps --help fast
         from townhall.services import build_services  # noqa: PLC0415
 
         settings = settings or self.settings()
-        return build_services(settings, self.storage(settings), resolve_secret(settings))
+        try:
+            secret = resolve_secret(settings)
+        except ConfigurationProblem as exc:  # e.g. PostgreSQL without a secret_key: say so, no traceback
+            raise click.ClickException(str(exc)) from exc
+        return build_services(settings, self.storage(settings), secret)
 
 
 pass_context = click.make_pass_decorator(Context)
