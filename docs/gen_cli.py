@@ -14,6 +14,12 @@ HEADER = """# Command line
 from it (`python docs/gen_cli.py > docs/cli.md`), and a test checks that it is current.
 
 Global options: `--config FILE` (TOML settings), `--database-url URL`.
+
+Commands that work within one site take it as `--site ID` (`key`, `story`, `webhook`, `import`,
+`reader`, `moderate`); the `site` commands take the site they act on as their argument. The
+older form with the site first (`key create ledger`) still works. Every command but `migrate`
+(and `restore`) refuses a SQLite path that does not exist, so a typo never leaves an empty
+database file behind.
 """
 
 

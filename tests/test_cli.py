@@ -364,3 +364,29 @@ def test_user_totp_enrols_with_a_code_from_the_app(migrated: str) -> None:
     assert services.accounts.get("ada").totp
     assert _ok(migrated, "user", "totp-off", "ada") == "one-time codes off for ada\n"
     assert not services.accounts.get("ada").totp
+
+
+def test_commands_scoped_to_a_site_take_site_as_an_option_and_the_old_argument_still_works(
+    migrated: str,
+) -> None:
+    _ok(migrated, "site", "add", "ledger", "--name", "The Ledger", "--origin", ORIGIN)
+    new_form = _ok(migrated, "key", "create", "--site", "ledger", "--label", "cms").strip()
+    old_form = _ok(migrated, "key", "create", "ledger", "--label", "old").strip()
+    assert new_form.startswith("th_") and old_form.startswith("th_")
+    listed = _ok(migrated, "key", "list", "--site", "ledger")
+    assert listed == _ok(migrated, "key", "list", "ledger") and listed.count("\n") == 2
+    key_id = listed.split("\t", 1)[0]
+    assert _ok(migrated, "key", "revoke", "--site", "ledger", key_id) == f"revoked key {key_id}\n"
+    missing = _run(migrated, "key", "create")
+    assert missing.exit_code == 2 and "--site ID" in missing.output
+    for command in (["key", "create"], ["key", "list"], ["key", "revoke"], ["story", "list"]):
+        help_text = _ok(migrated, *command, "--help")
+        assert "--site" in help_text, command
+
+
+def test_a_read_command_on_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "typo.sqlite3"
+    for command in (["site", "list"], ["story", "list"], ["user", "list"], ["key", "list", "--site", "x"]):
+        result = _run(f"sqlite:///{path}", *command)
+        _fails_with_one_line(result, "no database at", "townhall migrate")
+        assert not path.exists(), command

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from townhall import __version__
@@ -27,6 +29,8 @@ class Context:
             raise click.ClickException(str(exc)) from exc
 
     def storage(self, settings: Settings, migrated: bool = True) -> Storage:
+        if migrated:
+            _require_sqlite_file(settings.database_url)
         storage = Storage(settings.database_url)
         if migrated:
             try:
@@ -48,6 +52,33 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context)
+
+
+def site_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--site ID` for commands scoped to one site (read back with ``site_scope``)."""
+    help_text = "The site (the older form, the site as the first argument, also works)"
+    return click.option("--site", "site_option", metavar="ID", help=help_text)(command)
+
+
+def site_scope(option: str | None, given: tuple[str, ...], names: tuple[str, ...]) -> tuple[str, ...]:
+    """Commands scoped to a site take `--site ID` (as story, import, reader and moderate do); the
+    older form with the site as the first argument still works. Returns (site, *names' values)."""
+    if option is None and len(given) == len(names) + 1:
+        return given
+    if option is not None and len(given) == len(names):
+        return (option, *given)
+    wanted = " ".join(n.upper() for n in names)
+    raise click.UsageError(f"give the site as --site ID{' and ' + wanted if wanted else ''}")
+
+
+def _require_sqlite_file(database_url: str) -> None:
+    """SQLite creates a missing file on connect: a typo in a path would leave an empty database."""
+    url = make_url(database_url)
+    local = url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:"
+    if local and not Path(str(url.database)).exists():
+        raise click.ClickException(
+            f"no database at {url.database}; check the path, or create it with `townhall migrate`"
+        )
 
 
 class DomainErrors(click.Group):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from townhall.cli import Context, pass_context
+from townhall.cli import Context, pass_context, site_option, site_scope
 from townhall.services.webhooks import EVENTS
 
 
@@ -58,12 +58,15 @@ def webhook() -> None:
 
 
 @webhook.command("add")
-@click.argument("site_id")
-@click.argument("url")
+@click.argument("given", nargs=-1, metavar="URL")
+@site_option
 @click.option("--event", "events", multiple=True, type=click.Choice(EVENTS), help="Only these (default: all)")
 @pass_context
-def webhook_add(ctx: Context, site_id: str, url: str, events: tuple[str, ...]) -> None:
-    """Add a webhook; its signing secret is shown once."""
+def webhook_add(
+    ctx: Context, given: tuple[str, ...], site_option: str | None, events: tuple[str, ...]
+) -> None:
+    """Add a webhook (`webhook add --site ID URL`); its signing secret is shown once."""
+    site_id, url = site_scope(site_option, given, ("url",))
     hook, secret = ctx.services().webhooks.add(site_id, url, list(events))
     click.echo(f"webhook {hook.id} for {hook.site_id}: {hook.url}")
     click.echo(f"events: {', '.join(hook.events)}")
@@ -71,10 +74,12 @@ def webhook_add(ctx: Context, site_id: str, url: str, events: tuple[str, ...]) -
 
 
 @webhook.command("list")
-@click.argument("site_id")
+@click.argument("given", nargs=-1, metavar="")
+@site_option
 @pass_context
-def webhook_list(ctx: Context, site_id: str) -> None:
+def webhook_list(ctx: Context, given: tuple[str, ...], site_option: str | None) -> None:
     """The site's webhooks."""
+    (site_id,) = site_scope(site_option, given, ())
     for hook in ctx.services().webhooks.list(site_id):
         click.echo(f"{hook.id}\t{hook.url}\t{','.join(hook.events)}")
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from townhall.cli import Context, pass_context
+from townhall.cli import Context, pass_context, site_option, site_scope
 from townhall.types import ActorKind
 
 # Ids are INTEGER columns; a bigger number would be a database error, not a one-line message.
@@ -88,30 +88,36 @@ def key() -> None:
 
 
 @key.command("create")
-@click.argument("site_id")
+@click.argument("given", nargs=-1, metavar="")
+@site_option
 @click.option("--label", default="", help="What the key is for")
 @pass_context
-def key_create(ctx: Context, site_id: str, label: str) -> None:
-    """Create an API key for a site; it is shown once."""
+def key_create(ctx: Context, given: tuple[str, ...], site_option: str | None, label: str) -> None:
+    """Create an API key for a site (--site ID); it is shown once."""
+    (site_id,) = site_scope(site_option, given, ())
     click.echo(ctx.services().sites.create_key(site_id, label))
 
 
 @key.command("list")
-@click.argument("site_id")
+@click.argument("given", nargs=-1, metavar="")
+@site_option
 @pass_context
-def key_list(ctx: Context, site_id: str) -> None:
+def key_list(ctx: Context, given: tuple[str, ...], site_option: str | None) -> None:
     """List a site's keys (prefixes only)."""
+    (site_id,) = site_scope(site_option, given, ())
     for k in ctx.services().sites.keys(site_id):
         state = "revoked" if k["revoked_at"] else "active"
         click.echo(f"{k['id']}\t{k['prefix']}…\t{state}\t{k['label']}")
 
 
 @key.command("revoke")
-@click.argument("site_id")
-@click.argument("key_id", type=ID)
+@click.argument("given", nargs=-1, metavar="KEY_ID")
+@site_option
 @pass_context
-def key_revoke(ctx: Context, site_id: str, key_id: int) -> None:
-    """Revoke a key."""
+def key_revoke(ctx: Context, given: tuple[str, ...], site_option: str | None) -> None:
+    """Revoke a key: `key revoke --site ID KEY_ID`."""
+    site_id, raw = site_scope(site_option, given, ("key_id",))
+    key_id = ID.convert(raw, None, None)
     ctx.services().sites.revoke_key(site_id, key_id)
     click.echo(f"revoked key {key_id}")
 
