@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -38,15 +39,11 @@ WRITERS = 8
 LOAD_SECONDS = 3.0
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'durable.sqlite3'}"
-        storage = Storage(url)
+def _prepared(url: str) -> str:
+    storage = Storage(url)
+    if url.startswith("sqlite"):
         storage.migrate()
     else:
-        url = request.getfixturevalue("postgres_url")
-        storage = Storage(url)
         _truncate(storage)
     storage.close()
     subprocess.run(
@@ -55,6 +52,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         check=True, capture_output=True, env={**os.environ, **ENV},
     )  # fmt: skip
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return _prepared(f"sqlite:///{tmp_path / 'durable.sqlite3'}")
+    return _prepared(request.getfixturevalue("postgres_url"))
 
 
 @contextlib.contextmanager
@@ -135,15 +139,70 @@ def test_acknowledged_comments_survive_kill_9(database: str, tmp_path: Path) -> 
     assert not lost, lost[:5]
 
 
+class _Newsroom(BaseHTTPRequestHandler):
+    """The publisher's site: any /news/… page is an article, served a little slowly (fetches overlap)."""
+
+    def do_GET(self) -> None:
+        time.sleep(0.3)
+        title = self.path.rsplit("/", 1)[-1]
+        paragraphs = "".join(
+            f"<p>Paragraph {n} of the report on {title}, with enough words.</p>" for n in range(6)
+        )
+        head = f"<html><head><title>{title}</title></head>"
+        body = f"{head}<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def newsroom() -> Iterator[str]:
+    site = ThreadingHTTPServer(("127.0.0.1", 0), _Newsroom)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{site.server_address[1]}"
+    site.shutdown()
+
+
 def test_concurrent_first_posts_to_a_new_story(database: str, tmp_path: Path) -> None:
+    first_posts_burst(database, tmp_path, None)
+
+
+def test_concurrent_first_posts_while_the_article_is_fetched(
+    postgres_url: str, tmp_path: Path, newsroom: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with article fetching on (PostgreSQL, where several processes would race): each
+    request that finds no story reads the page, slowly, and then all try to create it."""
+    local = {"TOWNHALL_FETCH_ARTICLES": "true", "TOWNHALL_FETCH_ALLOW_NETWORKS": "127.0.0.0/8",
+             "TOWNHALL_ALLOW_PRIVATE_ORIGINS": "true", "TOWNHALL_FETCH_RATE_LIMIT": "0"}  # fmt: skip
+    for name, value in local.items():
+        monkeypatch.setitem(ENV, name, value)
+    first_posts_burst(_prepared(postgres_url), tmp_path, newsroom)
+
+
+def first_posts_burst(database: str, tmp_path: Path, newsroom: str | None) -> None:
+    """16 readers post the first comments to one new story at once: no 5xx, one story, 16 comments."""
     burst = 16
-    story = f"{ORIGIN}/breaking-{uuid.uuid4().hex[:8]}"
+    origin, site = ORIGIN, "ledger"
+    if newsroom is not None:
+        origin, site = newsroom, "newsroom"
+        subprocess.run(
+            [sys.executable, "-m", "townhall", "--database-url", database, "site", "add", site,
+             "--name", "Newsroom", "--origin", origin],
+            check=True, capture_output=True, env={**os.environ, **ENV},
+        )  # fmt: skip
+    story = f"{origin}/news/breaking-{uuid.uuid4().hex[:8]}"
     start = threading.Barrier(burst)
     statuses: list[int] = []
     bodies: list[str] = []
 
     def first_post(n: int, url: str) -> None:
-        data = {"site": "ledger", "url": story, "body": f"First! says reader {n}", "author_name": f"R{n}"}
+        data = {"site": site, "url": story, "body": f"First! says reader {n}", "author_name": f"R{n}"}
         with httpx.Client(base_url=url, timeout=30) as client:
             start.wait()
             response = client.post("/api/v1/comments", json=data,
@@ -157,16 +216,16 @@ def test_concurrent_first_posts_to_a_new_story(database: str, tmp_path: Path) ->
             thread.start()
         for thread in threads:
             thread.join(30)
-        thread_page = httpx.get(url + "/api/v1/threads", params={"site": "ledger", "url": story}).json()
+        thread_page = httpx.get(url + "/api/v1/threads", params={"site": site, "url": story}).json()
     assert len(statuses) == burst
     assert all(status < 500 for status in statuses), [
         b for s, b in zip(statuses, bodies, strict=True) if s >= 500
     ]
-    assert statuses.count(201) == burst, statuses  # one story, every reader's comment in it
+    assert statuses.count(201) == burst, (statuses, bodies[:2])  # one story, every reader's comment in it
     assert thread_page["total"] == burst
     storage = Storage(database)
     try:
         with storage.read() as tx:
-            assert len([s for s in tx.stories.list("ledger", 100, 0) if s.url == story]) == 1
+            assert len([s for s in tx.stories.list(site, 100, 0) if s.url == story]) == 1
     finally:
         storage.close()
