@@ -225,3 +225,34 @@ def test_two_senders_draining_one_outbox_send_each_message_once(
     assert sum(r.sent for r in reports) == 20
     received = sorted(m["To"] for m in inbox.wait_for(20))
     assert received == sorted(f"reader{n}@example.org" for n in range(20))
+
+
+class RefusingInbox(Inbox):
+    """Refuses one recipient, as a server does for an address that does not exist."""
+
+    async def handle_RCPT(self, _server, _session, envelope, address: str, _options) -> str:  # noqa: N802
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_refused_recipient_is_given_up_at_once_and_the_batch_goes_on(
+    storage: Storage, mail_config, clock: FakeClock, inbox: Inbox
+) -> None:
+    inbox.stop()
+    refusing = RefusingInbox(inbox.port)
+    refusing.start()
+    try:
+        services = build_services(mail_config, storage, "test-secret", clock=clock)
+        site = services.sites.add("ledger", "The Ledger", [ORIGIN])
+        for name in ("ana", "nobody", "bob"):
+            comment = post(services, site, f"From {name}.", name.title()).comment
+            services.notices.subscribe(site, comment, f"{name}@example.org")
+        report = services.outbox.send_pending()
+        assert (report.sent, report.failed, report.given_up) == (2, 1, 1)
+        assert sorted(m["To"] for m in refusing.wait_for(2)) == ["ana@example.org", "bob@example.org"]
+        refused = [row for row in services.outbox.recent() if row["to_addr"] == "nobody@example.org"][0]
+        assert refused["failed_at"] is not None and "no such user" in refused["last_error"]
+    finally:
+        refusing.stop()

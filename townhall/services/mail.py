@@ -55,6 +55,23 @@ def check_address(email: str, field: str = "email") -> str:
     return f"{local}@{domain.lower()}"
 
 
+_SESSION_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+)
+
+
+def _unreachable(exc: Exception) -> bool:
+    """The server cannot be reached, hung up or refuses our login: every other message would fail
+    the same way. (SMTP's own errors are OSErrors too, but a refused recipient or message says
+    nothing about the next one.)"""
+    if isinstance(exc, _SESSION_ERRORS):
+        return True
+    return not isinstance(exc, smtplib.SMTPException)
+
+
 @dataclass(frozen=True, slots=True)
 class SendReport:
     sent: int
@@ -63,7 +80,10 @@ class SendReport:
 
 
 class SmtpMailer:
-    """Sends one message over SMTP with the configured security (none, STARTTLS, TLS) and login."""
+    """SMTP sessions with the configured security (none, STARTTLS, TLS) and login.
+
+    One session carries a whole batch: connecting (and the EHLO name lookup) costs far more
+    than a message."""
 
     def __init__(self, config: Settings):
         self.config = config
@@ -72,7 +92,7 @@ class SmtpMailer:
     def configured(self) -> bool:
         return bool(self.config.smtp_host and self.config.mail_from)
 
-    def send(self, message: EmailMessage) -> None:
+    def open(self) -> smtplib.SMTP:
         c = self.config
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
@@ -80,12 +100,24 @@ class SmtpMailer:
             smtp = smtplib.SMTP_SSL(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout, context=context)
         else:
             smtp = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=c.smtp_timeout)
-        with smtp:
+        try:
             if c.smtp_security == "starttls":
                 smtp.starttls(context=context)
             if c.smtp_user:
                 smtp.login(c.smtp_user, c.smtp_password.get_secret_value())
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    @staticmethod
+    def close(smtp: smtplib.SMTP | None) -> None:
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
 
 
 class Outbox:
@@ -130,31 +162,40 @@ class Outbox:
         now = self.clock()
         with self.storage.read() as tx:
             due = tx.outbox.due(now, limit)
-        for row in due:
-            with self.storage.write() as tx:
-                if not tx.outbox.claim(row["id"], row["next_attempt_at"], LEASE):
-                    continue  # another worker has it
-            try:
-                self.mailer.send(self.build(row))
-            except (OSError, smtplib.SMTPException) as exc:
-                attempts = row["attempts"] + 1
-                final = attempts >= MAX_ATTEMPTS or isinstance(exc, smtplib.SMTPRecipientsRefused)
-                retry_at = None if final else self.clock() + retry_delay(attempts)
-                error = f"{type(exc).__name__}: {exc}"
-                log.warning(
-                    "mail %s to %s failed (attempt %d): %s", row["id"], row["to_addr"], attempts, error
-                )
+        smtp: smtplib.SMTP | None = None
+        try:
+            for row in due:
                 with self.storage.write() as tx:
-                    tx.outbox.failed(row["id"], error, retry_at, self.clock())
-                failed += 1
-                given_up += retry_at is None
-                if isinstance(exc, OSError):
-                    break  # the server is unreachable: the rest waits for the next round
-                continue
-            with self.storage.write() as tx:
-                tx.outbox.sent(row["id"], self.clock())
-            sent += 1
+                    if not tx.outbox.claim(row["id"], row["next_attempt_at"], LEASE):
+                        continue  # another worker has it
+                try:
+                    smtp = smtp or self.mailer.open()
+                    smtp.send_message(self.build(row))
+                except (OSError, smtplib.SMTPException) as exc:
+                    self.mailer.close(smtp)
+                    smtp = None  # the next message starts a fresh session
+                    given_up += self._failed(row, exc)
+                    failed += 1
+                    if _unreachable(exc):
+                        break  # the rest waits for the next round
+                    continue
+                with self.storage.write() as tx:
+                    tx.outbox.sent(row["id"], self.clock())
+                sent += 1
+        finally:
+            self.mailer.close(smtp)
         return SendReport(sent, failed, given_up)
+
+    def _failed(self, row: dict[str, Any], exc: Exception) -> bool:
+        """Record a failed attempt and when to try again; True when this was the last one."""
+        attempts = row["attempts"] + 1
+        final = attempts >= MAX_ATTEMPTS or isinstance(exc, smtplib.SMTPRecipientsRefused)
+        retry_at = None if final else self.clock() + retry_delay(attempts)
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("mail %s to %s failed (attempt %d): %s", row["id"], row["to_addr"], attempts, error)
+        with self.storage.write() as tx:
+            tx.outbox.failed(row["id"], error, retry_at, self.clock())
+        return retry_at is None
 
     def build(self, row: dict[str, Any]) -> EmailMessage:
         message = EmailMessage()
