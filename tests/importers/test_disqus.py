@@ -157,3 +157,20 @@ def test_import_command_prints_a_summary(tmp_path: Path) -> None:
         main, ["--database-url", url, "import", "disqus", str(hostile), "--site", "gazette"]
     )
     assert result.exit_code == 1 and "Error: bomb.xml: the file declares a DTD" in result.output
+
+
+def test_imported_comments_are_moderated_only_when_asked(services: Services, site: Site) -> None:
+    from tests.services.test_rescore import HoldsEverything  # noqa: PLC0415
+    from townhall.services.rescore import Rescorer  # noqa: PLC0415
+
+    _import(services, site)
+    rows = _by_source(services)
+    rescorer = Rescorer(services.storage, HoldsEverything())
+    targets = rescorer.targets(site.id)
+    assert sorted(targets) == sorted(row["id"] for row in rows.values())
+    results = [rescorer.rescore(comment_id, apply=True) for comment_id in targets]
+    moved = {r.comment_id for r in results if r.before is not r.after}
+    # Published and rejected ones move to held; deleted ones stay deleted; all get a verdict.
+    assert rows["900001"]["id"] in moved and rows["900004"]["id"] not in moved
+    assert services.comments.get(rows["900001"]["id"]).status is CommentStatus.HELD
+    assert services.comments.get(rows["900001"]["id"]).verdict["reasons"] == ["new model says hold"]

@@ -14,6 +14,7 @@ from townhall.services.identity import Identity, guest, keyed_hash
 from townhall.types import ActorKind, AuthorKind, CommentStatus
 
 URL = f"{ORIGIN}/city/library-hours"
+FIRST = "The library should open on Sundays, when students and families finally have the time to use it."
 
 
 @pytest.fixture
@@ -28,9 +29,7 @@ def _ana(secret: str = "test-secret") -> Identity:
 def _thread(services: Services, site: Site, clock: FakeClock) -> dict[str, int]:
     """Ana posts twice (one reply gets an answer from Bo), votes and reports; Cai signs in."""
     ana = _ana()
-    first = services.comments.post(
-        site, URL, "The library should open on Sundays.", ana, network_key="ip-ana"
-    ).comment
+    first = services.comments.post(site, URL, FIRST, ana, network_key="ip-ana").comment
     bo = guest("Bo", None, "reader-token-of-bo", "test-secret")
     answer = services.comments.post(site, URL, "Agreed, students need it.", bo, first.id).comment
     clock.advance(minutes=1)
@@ -63,7 +62,7 @@ def test_export_holds_everything_stored_about_the_reader(
     json.dumps(data)  # JSON as it is
     assert data["format"] == "townhall-reader-data" and data["reader"]["email"] == "Ana@Example.org"
     assert [c["body"] for c in data["comments"]] == [
-        "The library should open on Sundays.",
+        FIRST,
         "And late on Thursdays.",
     ]
     assert data["comments"][0]["story_url"] == URL and data["comments"][0]["ip_hash"] == "ip-ana"
@@ -87,6 +86,11 @@ def test_erase_keeps_the_thread_and_leaves_no_personal_data(
     story = services.stories.find(site, URL)
     assert story and story.comment_count == 4
 
+    with services.storage.read() as tx:
+        prints_before = tx.connection.exec_driver_sql(
+            f"SELECT count(*) FROM comment_fingerprints WHERE comment_id IN ({ids['first']}, {ids['second']})"
+        ).scalar()
+    assert prints_before > 0
     record = services.readers.erase(site, ids["author"], ActorKind.MODERATOR, "admin", "reader's request")
     assert record["mode"] == mode and record["comments"] == 2 and record["actor"] == "admin"
     assert "Ana" not in json.dumps(record) and "example.org" not in json.dumps(record)
@@ -101,7 +105,7 @@ def test_erase_keeps_the_thread_and_leaves_no_personal_data(
         assert [c.id for c in page.comments if c.status is CommentStatus.DELETED] == [ids["first"]]
         assert services.stories.get(story.id).comment_count == 2
     else:
-        assert first.status is CommentStatus.PUBLISHED and first.body == "The library should open on Sundays."
+        assert first.status is CommentStatus.PUBLISHED and first.body == FIRST
         assert services.stories.get(story.id).comment_count == 4
     assert services.comments.get(ids["answer"]).parent_id == ids["first"]
     with services.storage.read() as tx:
@@ -115,7 +119,11 @@ def test_erase_keeps_the_thread_and_leaves_no_personal_data(
         votes = tx.connection.exec_driver_sql("SELECT count(*) FROM votes").scalar()
         reports = tx.connection.exec_driver_sql("SELECT count(*) FROM reports").scalar()
         events = tx.comments.events(ids["first"])
+        prints = tx.connection.exec_driver_sql(
+            f"SELECT count(*) FROM comment_fingerprints WHERE comment_id IN ({ids['first']}, {ids['second']})"
+        ).scalar()
     assert leftovers == 0 and votes == 0 and reports == 0
+    assert prints == (0 if mode == "remove" else prints_before)  # derived from the text, they go with it
     assert (events[-1].actor, events[-1].reason) == ("admin", f"author erased ({mode})")
     assert services.readers.erasures(site)[0]["author_id"] == ids["author"]
     with pytest.raises(NotFound):

@@ -11,6 +11,7 @@ from townhall.storage.schema import (
     authors,
     bans,
     comment_events,
+    comment_fingerprints,
     comments,
     erasures,
     mail_outbox,
@@ -136,6 +137,9 @@ class ReaderRepo:
             "reader_key": None,
         }
         if remove_text:
+            # Near-duplicate fingerprints are derived from the text: they go with it.
+            theirs = select(comments.c.id).where(comments.c.author_id == author_id)
+            self.c.execute(delete(comment_fingerprints).where(comment_fingerprints.c.comment_id.in_(theirs)))
             values.update(
                 status="deleted",
                 body="",
