@@ -49,6 +49,7 @@ WEBHOOK_SECONDS = 15.0
 DIGEST_SECONDS = 300.0
 CLOSE_DUE_SECONDS = 60.0  # stories past their closing date are recorded as closed (story.closed webhook)
 CALIBRATION_SECONDS = 600.0  # how often sites are checked for a due recalibration
+AUTO_CLOSE_SECONDS = 300.0  # automatic closing times kept in line with publication dates and settings
 
 
 class ConfigurationProblem(Exception):
@@ -105,6 +106,7 @@ def schedule_jobs(scheduler: Scheduler, services: Services) -> None:
     scheduler.every(DIGEST_SECONDS, "digests", services.digests.send_due)
     scheduler.every(RETENTION_SECONDS, "retention", services.retention.sweep)
     scheduler.every(CLOSE_DUE_SECONDS, "close-due", services.stories.close_due)
+    scheduler.every(AUTO_CLOSE_SECONDS, "auto-close", services.stories.sweep_auto_close)
     if services.config.calibrate_every_hours and services.config.moderation_enabled:
         every = timedelta(hours=services.config.calibrate_every_hours)
         scheduler.every(CALIBRATION_SECONDS, "calibration", lambda: services.calibration.run_due(every))

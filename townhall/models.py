@@ -87,6 +87,7 @@ class Story:
     created_at: datetime
     closed_at: datetime | None = None  # when an editor closed it
     close_reason: str = ""  # the editor's reason, shown to readers
+    auto_close: bool = True  # closes_at follows the publication date and the site's auto_close_days
 
     def is_closed(self, now: datetime) -> bool:
         return self.closed or (self.closes_at is not None and now >= self.closes_at)

@@ -107,6 +107,9 @@ class StoryService:
                 story_id = story.id
                 if "text" in values:
                     values["representation"] = None  # stale: moderation recomputes it
+                if "published_at" in values and story.auto_close:
+                    # A real publication date replaces the first guess: the closing time follows it.
+                    values["closes_at"] = self.auto_closes_at(site, values["published_at"], story.created_at)
                 tx.stories.update(story_id, **values)
                 tx.stories.add_event(story_id, "updated", ActorKind.PUBLISHER, actor, "pushed", now)
         return self.get(story_id)
@@ -133,7 +136,9 @@ class StoryService:
         """Open again; an automatic closing date is dropped so the story stays open."""
         with self.storage.write() as tx:
             self._require(tx.stories.get(story_id), story_id)
-            tx.stories.update(story_id, closed=False, closes_at=None, closed_at=None, close_reason="")
+            tx.stories.update(
+                story_id, closed=False, closes_at=None, closed_at=None, close_reason="", auto_close=False
+            )
             tx.stories.add_event(story_id, "reopened", actor_kind, actor, reason, self.clock())
         return self.get(story_id)
 
@@ -142,10 +147,35 @@ class StoryService:
     ) -> Story:
         with self.storage.write() as tx:
             self._require(tx.stories.get(story_id), story_id)
-            tx.stories.update(story_id, closes_at=closes_at)
+            tx.stories.update(story_id, closes_at=closes_at, auto_close=False)  # the editor's date now
             when = closes_at.isoformat() if closes_at else "never"
             tx.stories.add_event(story_id, "scheduled", actor_kind, actor, f"closes at {when}", self.clock())
         return self.get(story_id)
+
+    def sweep_auto_close(self) -> tuple[int, int]:
+        """Keep automatic closing times right, then close the stories whose time has come.
+
+        Run periodically by the server: stories that existed before a site set (or changed)
+        auto_close_days get their closing time too, and those past it are closed by
+        ``close_due``. Returns (rescheduled, closed).
+        """
+        rescheduled = 0
+        with self.storage.read() as tx:
+            sites = tx.sites.list()
+        for site in sites:
+            with self.storage.write() as tx:
+                for story in tx.stories.open_auto_closing(site.id):
+                    expected = self.auto_closes_at(site, story.published_at, story.created_at)
+                    if story.closes_at != expected:
+                        tx.stories.update(story.id, closes_at=expected)
+                        rescheduled += 1
+        return rescheduled, self.close_due()
+
+    @staticmethod
+    def auto_closes_at(site: Site, published_at: datetime | None, created_at: datetime) -> datetime | None:
+        """When a story closes by itself: auto_close_days after publication (or first sight)."""
+        days = site.settings.auto_close_days
+        return (published_at or created_at) + timedelta(days=days) if days else None
 
     def list(self, site_id: str | None = None, limit: int = 100, offset: int = 0) -> list[Story]:
         with self.storage.read() as tx:
@@ -190,8 +220,8 @@ class StoryService:
 
     @staticmethod
     def _closing(site: Site, published_at: datetime | None, now: datetime) -> dict[str, Any]:
-        days = site.settings.auto_close_days
-        return {"closes_at": (published_at or now) + timedelta(days=days)} if days else {}
+        closes_at = StoryService.auto_closes_at(site, published_at, now)
+        return {"closes_at": closes_at} if closes_at else {}
 
     @staticmethod
     def _require(story: Story | None, story_id: int) -> Story:

@@ -38,6 +38,7 @@ def story(row: RowMapping) -> Story:
         created_at=row["created_at"],
         closed_at=row["closed_at"],
         close_reason=row["close_reason"] or "",
+        auto_close=row["auto_close"],
     )
 
 

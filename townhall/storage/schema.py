@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import true
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -91,6 +92,9 @@ stories = Table(
     Column("fetched_at", UTCDateTime),
     Column("closed", Boolean, nullable=False, default=False),
     Column("closes_at", UTCDateTime),
+    # True while closes_at follows the publication date and the site's auto_close_days; an editor
+    # who schedules or reopens the story takes it over.
+    Column("auto_close", Boolean, nullable=False, default=True, server_default=true()),
     Column("closed_at", UTCDateTime),  # when an editor closed it (auto-close uses closes_at)
     Column("close_reason", String(500), nullable=False, default=""),  # shown to readers
     Column("version", Integer, nullable=False, default=1),

@@ -36,6 +36,13 @@ class StoryRepo:
         row = self.c.execute(query).mappings().first()
         return _rows.story(row) if row else None
 
+    def open_auto_closing(self, site_id: str) -> list[Story]:
+        """Open stories whose closing time follows the publication date (the sweep's to keep right)."""
+        query = select(*_STORY_COLUMNS).where(
+            stories.c.site_id == site_id, stories.c.closed.is_(False), stories.c.auto_close.is_(True)
+        )
+        return [_rows.story(row) for row in self.c.execute(query).mappings()]
+
     def insert(self, site_id: str, url: str, now: datetime, **values: Any) -> int:
         result = self.c.execute(
             insert(stories).values(
