@@ -19,6 +19,7 @@ logistic regression trained on the same Davidson + OLID rows with scikit-learn d
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import time
 from dataclasses import replace
@@ -32,6 +33,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from modelling.embedcache import embed_cached
 from modelling.train_toxicity import (
     DEFAULT_DATA,
     Params,
@@ -45,6 +47,7 @@ from modelling.train_toxicity import (
     load_sfu,
     training_set,
 )
+from townhall.moderation.embedder import Embedder
 from townhall.moderation.signal import Article, CommentInput
 from townhall.moderation.signals.toxicity import ToxicitySignal
 
@@ -57,7 +60,7 @@ class Scorer(Protocol):
 
 
 class Townhall:
-    name = "Townhall toxicity (shipped artefact)"
+    name = "Townhall toxicity, words only (lexical artefact)"
 
     def __init__(self) -> None:
         self.signal = ToxicitySignal.load()
@@ -66,6 +69,32 @@ class Townhall:
     def __call__(self, texts: list[str]) -> np.ndarray:
         comments = [CommentInput(text=t, article=Article(title="")) for t in texts]
         return np.array([r.score for r in self.signal.score_many(comments)])
+
+
+class TownhallWithHead(Townhall):
+    """The shipped signal as the server runs it: lexical model plus the sentence-vector head."""
+
+    name = "**Townhall toxicity (shipped: words + sentence head)**"
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        super().__init__()
+        self.vectors = vectors
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        comments = [CommentInput(text=t, article=Article(title="")) for t in texts]
+        vecs = np.stack([self.vectors[t] for t in texts])
+        return np.array([r.score for r in self.signal.score_many(comments, vecs)])
+
+
+def sentence_vectors(data: Path) -> dict[str, np.ndarray]:
+    """Vectors of every evaluated text, from the on-disk cache where the other scripts left them."""
+    embedder = Embedder.load(threads=2)
+    out: dict[str, np.ndarray] = {}
+    with (data / "c3" / "C3_anonymized.csv").open(encoding="utf-8") as f:
+        c3 = [r["comment_text"] for r in csv.DictReader(f)]
+    for texts in (c3, load_sfu(data)[0], load_olid_test(data)[0]):
+        out.update(zip(texts, embed_cached(embedder, texts), strict=True))
+    return out
 
 
 class ProfanityCheck:
@@ -174,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
 
     t0 = time.perf_counter()
     models: list[Scorer] = [
+        TownhallWithHead(sentence_vectors(data)),
         Townhall(),
         ProfanityCheck(olid_train, olid_train_y),
         TfidfLR(tr_texts, tr_y, is_olid),
