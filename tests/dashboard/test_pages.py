@@ -38,7 +38,7 @@ def test_queue_page_shows_the_held_comment_with_its_off_topic_evidence(dashboard
     assert page.status_code == 200
     assert SECRET_TEXT in page.text
     assert "Nearest passage in the article" in page.text and "Buses run at night." in page.text
-    assert 'class="tag tag-signal tag-off_topic">Off-topic 0.90' in page.text
+    assert 'class="tag tag-signal tag-off_topic">Off-topic: very high' in page.text
     filtered = dashboard.client.get(
         "/admin/queue/held?signal=toxicity", headers=dashboard.cookie(Role.MODERATOR)
     )

@@ -7,7 +7,6 @@ the ``<mark>`` tags around the pieces are ours.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -73,12 +72,71 @@ def highlight(text: str, marks: list[Mark]) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every piece above is escaped
 
 
+# Evidence keys in a moderator's words; keys not listed here are shown with underscores as spaces.
+LABELS = {
+    "categories": "kinds",
+    "similarity": "closeness to the article",
+    "parent_similarity": "closeness to the comment it replies to",
+    "thread_similarity": "closeness to the thread",
+    "shared_terms": "words shared with the article",
+    "foreign_terms": "words the article does not use",
+    "nearest_passage_index": "paragraph of the article",
+    "duplicate_of": "repeats comment",
+    "model_score": "text model's score",
+    "first_comment": "first comment on this site",
+    "published": "published comments",
+    "recent_rejections": "rejections in the last 30 days",
+    "recent_days": "days looked back",
+    "trusted_after": "published comments before a reader is trusted",
+    "lexical": "word score",
+    "sentence": "sentence model score",
+    "toxicity": "toxicity",
+    "words": "listed words",
+    "background": "other stories compared",
+    "stories": "stories",
+    "article": "article",
+    "thread": "thread",
+}
+
+
+def label(key: str) -> str:
+    return LABELS.get(key, key.replace("_", " "))
+
+
+def level(score: float | None) -> str:
+    """A score in words: what a moderator reads before any number."""
+    if score is None:
+        return "no reading"
+    if score < 0.3:
+        return "low"
+    if score < 0.5:
+        return "some"
+    if score < 0.8:
+        return "high"
+    return "very high"
+
+
+def readable(value: Any) -> str:
+    """A value as text: numbers rounded, lists joined, nested fields labelled, never raw JSON."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(item) for item in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{label(str(k))} {readable(v)}" for k, v in value.items()) or "none"
+    return str(value)
+
+
 def extra_evidence(evidence: dict[str, Any], shown: Collection[str]) -> list[tuple[str, str]]:
-    """Evidence fields the page has no special layout for, as short readable text."""
+    """Evidence fields the page has no special layout for, labelled and rounded, for "Details"."""
     rows = []
     for key, value in evidence.items():
         if key in shown or value in (None, "", [], {}):
             continue
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        rows.append((key.replace("_", " "), text if len(text) <= 300 else text[:297] + "…"))
+        text = readable(value)
+        rows.append((label(key), text if len(text) <= 300 else text[:297] + "…"))
     return rows

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from townhall.dashboard.context import ADMIN, PREFIX, QUEUE, SETTINGS, services_of
+from townhall.dashboard.evidence import level, readable
 from townhall.services.accounts import Session
 
 # What a redirect's ?done= code says; fixed text, so nothing from the URL is reflected onto the page.
@@ -46,6 +47,7 @@ SIGNAL_LABELS = {
     "spam": "Spam",
     "words": "Word lists",
     "trust": "Reader trust",
+    "name": "Display name",
 }
 
 
@@ -95,7 +97,16 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters.update(ago=_ago, when=_when, iso=_iso, percent=_percent, score=_score, signal=_signal)
+environment.filters.update(
+    ago=_ago,
+    when=_when,
+    iso=_iso,
+    percent=_percent,
+    score=_score,
+    signal=_signal,
+    level=level,
+    readable=readable,
+)
 
 
 def _nav(session: Session | None) -> list[tuple[str, str, str]]:
