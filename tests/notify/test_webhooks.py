@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import ORIGIN, FakeClock
-from tests.notify.conftest import Receiver
+from tests.notify.conftest import Receiver, running_receiver
 from townhall.config import Settings
 from townhall.errors import Invalid, NotFound
 from townhall.services import Services, build_services
@@ -180,3 +180,22 @@ def test_a_story_past_its_closing_date_is_recorded_closed_once_with_its_webhook(
     services.webhooks.deliver_pending()
     ((name, body),) = received(receiver, 1)
     assert name == "story.closed" and body["data"]["story"]["closed"] is True
+
+
+def test_a_receiver_that_does_not_answer_is_tried_once_per_round(
+    notify_services: Services, site, receiver: Receiver, clock: FakeClock
+) -> None:
+    services = notify_services
+    url = receiver.url
+    receiver.server.shutdown()
+    receiver.server.server_close()
+    with running_receiver() as other:
+        services.webhooks.add(site.id, url, ["comment.created"])
+        services.webhooks.add(site.id, other.url, ["comment.created"])
+        for n in range(3):
+            post(services, site, f"Comment {n}.", f"Reader{n}")
+        report = services.webhooks.deliver_pending()
+        assert (report.delivered, report.failed) == (3, 1)  # the dead one was tried once; the other got all
+        assert len(other.wait_for(3)) == 3
+        waiting = [row for row in services.webhooks.deliveries(site.id) if row["url"] == url]
+        assert sorted(row["attempts"] for row in waiting) == [0, 0, 1]

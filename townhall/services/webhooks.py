@@ -255,11 +255,16 @@ class WebhookService:
         with httpx.Client(
             timeout=self.config.webhook_timeout, follow_redirects=False, transport=self.transport
         ) as client:
+            down: set[int] = set()  # receivers that did not answer this round: their rest waits
             for row in due:
+                if row["webhook_id"] in down:
+                    continue
                 with self.storage.write() as tx:
                     if not tx.webhooks.claim(row["id"], row["next_attempt_at"], LEASE):
                         continue
                 ok, status, error = self._post(client, row)
+                if status is None and not ok:
+                    down.add(row["webhook_id"])
                 attempts = row["attempts"] + 1
                 retry_at = None
                 if not ok and attempts < MAX_ATTEMPTS:
