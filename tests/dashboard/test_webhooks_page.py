@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FakeClock
-from tests.dashboard.conftest import Dashboard, make_dashboard
+from tests.dashboard.conftest import PASSWORD, Dashboard, make_dashboard
 from tests.notify.conftest import Receiver, running_receiver
 from townhall.types import Role
 
@@ -107,3 +107,21 @@ def test_moderators_choose_and_stop_a_digest_editors_cannot(board: Dashboard) ->
     assert "Digest of held comments" not in client.get("/admin/account", headers=editor).text
     form["csrf"] = board.csrf(Role.EDITOR)
     assert client.post("/admin/account/digest", data=form, headers=editor).status_code == 403
+
+
+def test_an_admin_limited_to_another_site_cannot_reach_this_sites_webhooks(
+    board: Dashboard, receiver: Receiver
+) -> None:
+    services = board.services
+    hook, _ = services.webhooks.add("ledger", receiver.url)
+    services.sites.add("herald", "The Herald", ["https://herald.example"])
+    services.accounts.add("herald-admin", Role.ADMIN, PASSWORD, sites=["herald"])
+    session = services.accounts.start_session(services.accounts.get("herald-admin"))
+    headers = {"Cookie": f"townhall_admin={session.token}"}
+    own = board.client.get("/admin/webhooks", headers=headers)
+    assert own.status_code == 200 and "The Herald" in own.text and receiver.url not in own.text
+    assert "The Ledger" not in own.text
+    assert board.client.get("/admin/webhooks?site=ledger", headers=headers).status_code == 404
+    form = {"csrf": session.csrf_token, "site": "herald"}
+    test = board.client.post(f"/admin/webhooks/{hook.id}/test", data=form, headers=headers)
+    assert test.status_code == 404 and services.webhooks.deliveries("ledger") == []

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from townhall.dashboard.access import ADMIN, PREFIX, guarded, services_of
 from townhall.dashboard.readers import _site
 from townhall.dashboard.render import page
+from townhall.dashboard.scope import visible_sites
 from townhall.errors import Invalid
 from townhall.models import Site
 from townhall.services.webhooks import EVENTS, delivery_state
@@ -38,7 +39,7 @@ def _render(
         title=f"Webhooks · {site.name}",
         section="webhooks",
         site=site,
-        sites=services.sites.list(),
+        sites=visible_sites(request),  # a limited account picks among its own sites only
         hooks=services.webhooks.list(site.id),
         deliveries=deliveries,
         events=EVENTS,
