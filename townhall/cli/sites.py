@@ -117,7 +117,9 @@ def key_list(ctx: Context, given: tuple[str, ...], site_option: str | None) -> N
 def key_revoke(ctx: Context, given: tuple[str, ...], site_option: str | None) -> None:
     """Revoke a key: `key revoke --site ID KEY_ID`."""
     site_id, raw = site_scope(site_option, given, ("key_id",))
-    key_id = ID.convert(raw, None, None)
+    if not raw.isdigit() or not 1 <= int(raw) < 2**31:
+        raise click.BadParameter(f"{raw!r} is not a key number from `key list`", param_hint="KEY_ID")
+    key_id = int(raw)
     ctx.services().sites.revoke_key(site_id, key_id)
     click.echo(f"revoked key {key_id}")
 
