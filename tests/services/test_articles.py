@@ -135,8 +135,9 @@ def test_public_addresses_pass_and_a_listed_network_is_allowed() -> None:
 
 
 def test_a_name_that_resolves_to_a_non_public_address_is_refused() -> None:
-    with pytest.raises(FetchRefused, match="non-public"):
-        resolve("localhost", 80)
+    for host in ("localhost", "::1", "127.0.0.1", "169.254.169.254", "fd00:ec2::254", "::ffff:10.0.0.1"):
+        with pytest.raises(FetchRefused, match="non-public"):
+            resolve(host, 80)
     assert str(resolve("localhost", 80, (ipaddress.ip_network("127.0.0.0/8"),))) == "127.0.0.1"
 
 

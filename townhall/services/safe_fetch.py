@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -75,15 +76,22 @@ def resolve(host: str, port: int, allow: tuple[Network, ...] = ()) -> Address:
 
 
 class SafeFetcher:
-    def __init__(self, timeout: float = 5.0, allow: Iterable[str] = (), max_bytes: int = 3_000_000):
+    def __init__(
+        self,
+        timeout: float = 5.0,
+        allow: Iterable[str] = (),
+        max_bytes: int = 3_000_000,
+        verify: ssl.SSLContext | bool = True,
+    ):
         self.timeout = timeout
         self.allow = networks(allow)
         self.max_bytes = max_bytes
+        self.verify = verify  # certificates are checked against the host name, not the pinned address
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> Page:
         """GET ``url``; redirects followed within its origin only."""
         origin = origin_of(url)
-        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+        with httpx.Client(timeout=self.timeout, follow_redirects=False, verify=self.verify) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 page = self._one(client, url, headers or {})
                 if not page.location:
