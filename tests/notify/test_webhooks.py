@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
 from datetime import timedelta
@@ -14,6 +15,7 @@ from townhall.config import Settings
 from townhall.errors import Invalid, NotFound
 from townhall.services import Services, build_services
 from townhall.services.identity import guest
+from townhall.services.netsafety import Target
 from townhall.services.webhooks import REPLAY_WINDOW, sign, verify
 from townhall.storage import Storage
 from townhall.types import ActorKind
@@ -199,3 +201,23 @@ def test_a_receiver_that_does_not_answer_is_tried_once_per_round(
         assert len(other.wait_for(3)) == 3
         waiting = [row for row in services.webhooks.deliveries(site.id) if row["url"] == url]
         assert sorted(row["attempts"] for row in waiting) == [0, 0, 1]
+
+
+def test_deliveries_connect_to_the_address_just_checked_with_the_original_host(
+    notify_services: Services, site, receiver: Receiver
+) -> None:
+    services = notify_services
+    port = receiver.server.server_address[1]
+    # localhost may resolve to ::1 first; the receiver listens on 127.0.0.1 only, so that also
+    # shows the next checked address is tried when one refuses.
+    services.webhooks.add(site.id, f"http://localhost:{port}/hooks/townhall?x=1", ["comment.created"])
+    post(services, site)
+    assert services.webhooks.deliver_pending().delivered == 1
+    (request,) = receiver.wait_for(1)
+    assert request["headers"]["Host"] == f"localhost:{port}" and request["path"] == "/hooks/townhall?x=1"
+
+
+def test_a_pinned_url_keeps_path_and_query_and_brackets_ipv6() -> None:
+    target = Target("https://hooks.example/in?a=1", "hooks.example", 443, ())
+    assert target.pinned(ipaddress.ip_address("203.0.113.7")) == "https://203.0.113.7:443/in?a=1"
+    assert target.pinned(ipaddress.ip_address("2001:db8::1")) == "https://[2001:db8::1]:443/in?a=1"

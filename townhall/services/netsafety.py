@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from townhall.errors import Invalid
 
@@ -35,6 +36,28 @@ def resolve(host: str, port: int) -> list[IPAddress]:
 
 def check_url(url: str, allow_private: bool = False, field: str = "url") -> str:
     """An http(s) URL whose host resolves only to public addresses (any address if allowed)."""
+    return checked_target(url, allow_private, field).url
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A checked URL and the addresses its host resolved to when it was checked."""
+
+    url: str
+    host: str
+    port: int
+    addresses: tuple[IPAddress, ...]
+
+    def pinned(self, address: IPAddress) -> str:
+        """The URL with its host replaced by ``address``: connecting there cannot be redirected by
+        a DNS answer that changed after the check (send the Host header and, for https, the
+        server name for TLS, of the original host)."""
+        parts = urlsplit(self.url)
+        literal = f"[{address}]" if address.version == 6 else str(address)
+        return urlunsplit((parts.scheme, f"{literal}:{self.port}", parts.path or "/", parts.query, ""))
+
+
+def checked_target(url: str, allow_private: bool = False, field: str = "url") -> Target:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid(
@@ -52,4 +75,5 @@ def check_url(url: str, allow_private: bool = False, field: str = "url") -> str:
             "the URL points at a loopback or private network address, which is not allowed",
             fields={field: "not a public address"},
         )
-    return url.strip()
+    unique = tuple(dict.fromkeys(addresses))
+    return Target(url.strip(), parts.hostname, port, unique)

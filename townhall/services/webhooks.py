@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -31,7 +32,7 @@ from townhall.config import Settings
 from townhall.errors import Invalid, NotFound
 from townhall.models import Comment, Story
 from townhall.services.clock import Clock, utcnow
-from townhall.services.netsafety import check_url
+from townhall.services.netsafety import check_url, checked_target
 from townhall.storage import Repos, Storage
 from townhall.types import CommentStatus
 
@@ -277,14 +278,17 @@ class WebhookService:
         return DeliveryReport(delivered, failed, given_up)
 
     def _post(self, client: httpx.Client, row: dict[str, Any]) -> tuple[bool, int | None, str]:
-        # Checked again at each attempt: the name may resolve elsewhere now than when it was added.
+        # Checked again at each attempt, and the connection goes to an address just checked: the
+        # name may resolve elsewhere now than when the webhook was added (DNS rebinding).
         try:
-            check_url(row["url"], self.config.webhook_allow_private)
+            target = checked_target(row["url"], self.config.webhook_allow_private)
         except Invalid as exc:
             return False, None, exc.message
         body = row["payload"].encode()
         timestamp = int(time.time())
+        netloc = urlsplit(target.url).netloc
         headers = {
+            "Host": netloc,
             "Content-Type": "application/json",
             "User-Agent": "Townhall-Webhook/1",
             "Townhall-Event": row["event"],
@@ -292,11 +296,23 @@ class WebhookService:
             "Townhall-Timestamp": str(timestamp),
             "Townhall-Signature": sign(row["secret"], timestamp, body),
         }
-        try:
-            response = client.post(row["url"], content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            log.warning("webhook delivery %s to %s failed: %s", row["id"], row["url"], exc)
-            return False, None, f"{type(exc).__name__}: {exc}"
-        if 200 <= response.status_code < 300:
-            return True, response.status_code, ""
-        return False, response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+        error = ""
+        for address in target.addresses:  # in the resolver's order, the next one if one refuses
+            try:
+                response = client.post(
+                    target.pinned(address),
+                    content=body,
+                    headers=headers,
+                    extensions={"sni_hostname": target.host},
+                )
+            except httpx.ConnectError as exc:
+                error = f"ConnectError: {exc}"
+                continue
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                break
+            if 200 <= response.status_code < 300:
+                return True, response.status_code, ""
+            return False, response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+        log.warning("webhook delivery %s to %s failed: %s", row["id"], row["url"], error)
+        return False, None, error
