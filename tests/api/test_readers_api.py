@@ -69,3 +69,17 @@ def test_reader_routes_refuse_bad_queries_and_other_sites(
     assert_error(client.get(f"/api/v1/admin/readers/{reader_id}/data", headers=_auth(other_key)), 404)
     assert_error(client.post(f"/api/v1/admin/readers/{reader_id}/erase", headers=_auth(other_key)), 404)
     assert api_services.readers.find(api_services.sites.get(SITE), email="ana@example.org")
+
+
+def test_erasure_mode_is_a_site_setting(client: TestClient, api_key: str, api_services: Services) -> None:
+    bad = client.patch("/api/v1/admin/site", json={"erasure_mode": "shred"}, headers=_auth(api_key))
+    assert_error(bad, 422)
+    assert api_services.sites.get(SITE).settings.erasure_mode == "remove"
+    good = client.patch("/api/v1/admin/site", json={"erasure_mode": "anonymise"}, headers=_auth(api_key))
+    assert good.status_code == 200 and good.json()["settings"]["erasure_mode"] == "anonymise"
+    post_comment(client, "Kept, without my name.", author_email="ana@example.org")
+    reader_id = api_services.readers.find(api_services.sites.get(SITE), email="ana@example.org")[0]["id"]
+    erased = client.post(f"/api/v1/admin/readers/{reader_id}/erase", headers=_auth(api_key)).json()["erasure"]
+    assert erased["mode"] == "anonymise"
+    thread = client.get("/api/v1/threads", params={"site": SITE, "url": URL}).text
+    assert "Kept, without my name." in thread and "[deleted]" in thread and "Ana" not in thread

@@ -161,6 +161,7 @@ def test_settings_show_each_problem_next_to_its_field_and_save_nothing(dashboard
         "auto_close_days": "7",
         "reject_toxicity": "0.95",
         "banned_words": "slur-one\nslur-two",
+        "erasure_mode": "anonymise",
     }
     saved = post(dashboard, Role.EDITOR, "/admin/settings", **fixed)
     assert saved.status_code == 303
@@ -169,6 +170,7 @@ def test_settings_show_each_problem_next_to_its_field_and_save_nothing(dashboard
     assert site.settings.moderation_mode.value == "pre" and site.settings.auto_close_days == 7
     assert site.settings.thresholds == {"toxicity": {"hold": 0.9, "reject": 0.95}}
     assert site.settings.banned_words == ("slur-one", "slur-two")
+    assert site.settings.erasure_mode == "anonymise"
 
 
 def test_sso_secret_is_shown_once_and_only_to_admins(dashboard: Dashboard) -> None:
