@@ -37,20 +37,23 @@ def _by_source(services: Services) -> dict[str, dict]:
 
 def test_disqus_export_comes_in_with_threads_statuses_and_authors(services: Services, site: Site) -> None:
     summary = _import(services, site)
-    assert (summary.stories, summary.stories_existing, summary.comments, summary.authors) == (2, 0, 9, 5)
+    assert (summary.stories, summary.stories_existing, summary.comments, summary.authors) == (2, 0, 10, 5)
     assert summary.skipped == {
         "thread URL not under the site's origins": 1,
         "its thread was skipped": 1,
         "its thread is not in the file": 1,
     }
-    assert summary.notes == {"reply to a comment not imported, placed at the top level": 1}
+    assert summary.notes == {
+        "reply to a comment not imported, placed at the top level": 1,
+        "reply to a comment in another thread, placed at the top level": 1,
+    }
 
     ferry = services.stories.find(site, f"{ORIGIN}/harbour/ferry-timetable")  # tracking parameter dropped
     lighthouse = services.stories.find(site, f"{ORIGIN}/harbour/lighthouse")
     assert ferry is not None and lighthouse is not None
     assert ferry.title == "New ferry timetable cuts the late crossing" and not ferry.closed
     assert lighthouse.closed  # closed in Disqus, closed here
-    assert ferry.comment_count == 4 and lighthouse.comment_count == 2  # published ones only
+    assert ferry.comment_count == 4 and lighthouse.comment_count == 3  # published ones only
 
     rows = _by_source(services)
     # 900003 came before its parent 900002 in the file; it still hangs under it.
@@ -58,6 +61,7 @@ def test_disqus_export_comes_in_with_threads_statuses_and_authors(services: Serv
     assert rows["900003"]["parent_id"] == rows["900002"]["id"]
     assert rows["900003"]["root_id"] == rows["900001"]["id"] and rows["900003"]["depth"] == 2
     assert rows["900010"]["parent_id"] is None  # its parent is not in the file
+    assert rows["900012"]["parent_id"] is None and rows["900012"]["root_id"] == rows["900012"]["id"]
     status = {key: row["status"] for key, row in rows.items()}
     assert status["900004"] == "deleted" and rows["900004"]["body"] == ""
     assert status["900006"] == "rejected" and status["900007"] == "held" and status["900001"] == "published"
@@ -87,14 +91,14 @@ def test_running_the_same_import_again_adds_nothing(services: Services, site: Si
     before = counts(services)
     again = _import(services, site)
     assert (again.stories, again.stories_existing, again.comments, again.authors) == (0, 2, 0, 0)
-    assert again.skipped["already imported"] == 9
+    assert again.skipped["already imported"] == 10
     assert counts(services) == before
 
 
 def test_a_dry_run_writes_nothing(services: Services, site: Site) -> None:
     before = counts(services)
     summary = _import(services, site, dry_run=True)
-    assert summary.comments == 9 and summary.dry_run
+    assert summary.comments == 10 and summary.dry_run
     assert counts(services) == before
 
 
@@ -149,7 +153,7 @@ def test_import_command_prints_a_summary(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "stories: 2 new, 0 already in Townhall" in result.output
-    assert "comments: 9" in result.output and "authors: 5 new" in result.output
+    assert "comments: 10" in result.output and "authors: 5 new" in result.output
     assert "1  its thread is not in the file" in result.output
     hostile = tmp_path / "bomb.xml"
     hostile.write_text(BILLION_LAUGHS)

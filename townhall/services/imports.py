@@ -60,7 +60,7 @@ class _Run:
     def __init__(self, tx: Repos, site: Site, source: str, summary: ImportSummary, now: datetime):
         self.tx, self.site, self.source, self.summary, self.now = tx, site, source, summary, now
         self.stories: dict[str, int | None] = {}  # None: the story was skipped
-        self.comments = tx.imports.imported(site.id, source)  # source id → (id, root, depth)
+        self.comments = tx.imports.imported(site.id, source)  # source id → (id, root, depth, story)
         self.authors = tx.imports.authors(site.id, f"{source}:")  # external id → author id
         self.new_authors: dict[str, dict[str, Any]] = {}  # to insert with the next batch
         self.waiting: dict[str, list[SourceComment]] = defaultdict(list)  # by missing parent
@@ -145,6 +145,10 @@ class _Run:
         story_id = self.stories[comment.story_id]
         assert story_id is not None
         parent = self.comments.get(comment.parent_id) if comment.parent_id else None
+        if parent is not None and parent[3] != story_id:
+            # A reply filed under another thread than its parent: keep it, at its own thread's top.
+            self.summary.notes["reply to a comment in another thread, placed at the top level"] += 1
+            parent = None
         body, html = _body_and_html(comment)
         row = {
             "site_id": self.site.id,
@@ -205,7 +209,12 @@ class _Run:
             )
             events = []
             for (comment, row), comment_id in zip(batch, ids, strict=True):
-                self.comments[comment.source_id] = (comment_id, row["root_id"] or comment_id, row["depth"])
+                self.comments[comment.source_id] = (
+                    comment_id,
+                    row["root_id"] or comment_id,
+                    row["depth"],
+                    row["story_id"],
+                )
                 self.touched.add(row["story_id"])
                 events.append(
                     {

@@ -16,12 +16,12 @@ class ImportRepo:
         self.c = connection
         self.touched = touched
 
-    def imported(self, site_id: str, source: str) -> dict[str, tuple[int, int, int]]:
-        """Comments already imported from ``source``: source id → (id, root id, depth)."""
-        query = select(comments.c.import_id, comments.c.id, comments.c.root_id, comments.c.depth).where(
-            comments.c.site_id == site_id, comments.c.import_source == source
-        )
-        return {row[0]: (row[1], row[2] or row[1], row[3]) for row in self.c.execute(query)}
+    def imported(self, site_id: str, source: str) -> dict[str, tuple[int, int, int, int]]:
+        """Comments already imported from ``source``: source id → (id, root id, depth, story id)."""
+        query = select(
+            comments.c.import_id, comments.c.id, comments.c.root_id, comments.c.depth, comments.c.story_id
+        ).where(comments.c.site_id == site_id, comments.c.import_source == source)
+        return {row[0]: (row[1], row[2] or row[1], row[3], row[4]) for row in self.c.execute(query)}
 
     def authors(self, site_id: str, prefix: str) -> dict[str, int]:
         """A site's authors whose external id starts with ``prefix``: external id → id."""
