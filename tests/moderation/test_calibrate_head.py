@@ -81,3 +81,13 @@ def test_calibrate_command_reports_and_resets(tmp_path: Path) -> None:
     assert reset.exit_code == 0 and "recorded" in reset.output
     unknown = runner.invoke(main, ["--database-url", url, "moderate", "calibrate", "--site", "nope"])
     assert unknown.exit_code == 1 and "no site 'nope'" in unknown.output
+
+
+def test_a_hold_by_the_head_names_its_signal_for_the_queues_and_stats() -> None:
+    from townhall.services.holds import causes  # noqa: PLC0415
+
+    head = {"weights": {"toxicity": 6.0, "off_topic": 6.0, "spam": 0.0}, "bias": -6.0, "threshold": 0.5}
+    signals = {"toxicity": SignalResult("toxicity", 0.6), "off_topic": SignalResult("off_topic", 0.7)}
+    verdict = policy.decide(signals, SiteSettings(), calibration={"head": head})
+    assert verdict.decision is Decision.HOLD
+    assert causes(verdict.to_dict(), SiteSettings()) == ("off_topic",)  # below both default holds

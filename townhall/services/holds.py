@@ -6,6 +6,7 @@ back with the site's current thresholds, for the queues and the stats.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from townhall.models import SiteSettings
@@ -24,12 +25,16 @@ def _scores(verdict: dict[str, Any] | None) -> dict[str, float]:
     return scores
 
 
+_HEAD_REASON = re.compile(r"^site calibration .*\(([a-z_]+)\)$")  # written by policy.decide
+
+
 def causes(verdict: dict[str, Any] | None, settings: SiteSettings) -> tuple[str, ...]:
     """The signals that held (or rejected) a comment, strongest first.
 
     A signal counts when its score reached the site's hold or reject threshold for it (the
     policy's defaults where the site sets none), unless the policy let it pass for a trusted
-    reader. Pre-moderation alone is no signal.
+    reader. Pre-moderation alone is no signal. A hold by the site's learned head (its reason
+    reads "site calibration … (signal)") counts for the signal it names.
     """
     verdict = verdict or {}
     if verdict.get("decision") not in ("hold", "reject"):
@@ -42,6 +47,11 @@ def causes(verdict: dict[str, Any] | None, settings: SiteSettings) -> tuple[str,
         bar = min(pair.values()) if pair else None
         if bar is not None and score >= bar and f"{name} borderline" not in skipped:
             found.append((score, name))
+    scores = _scores(verdict)
+    for reason in verdict.get("reasons") or []:
+        match = _HEAD_REASON.match(str(reason))
+        if match and match.group(1) in scores and all(n != match.group(1) for _s, n in found):
+            found.append((scores[match.group(1)], match.group(1)))
     return tuple(name for _score, name in sorted(found, key=lambda f: (-f[0], f[1])))
 
 
