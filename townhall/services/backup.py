@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 from sqlalchemy import LargeBinary, Table
@@ -227,7 +227,7 @@ class _open:
 
     def __init__(self, path: Path):
         self.path = path
-        self.file: IO[bytes] | None = None
+        self.file: gzip.GzipFile | None = None
 
     def __enter__(self) -> Iterator[tuple[int, bytes]]:
         try:
