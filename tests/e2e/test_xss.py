@@ -224,6 +224,25 @@ def test_no_payload_runs_in_the_widget_or_the_dashboard(demo: tuple[str, Path], 
         rendered += len(posted.comment_ids)
         findings[f"widget {kind}"] = _executed(page, dialogs)
 
+    # Through the widget's own form too: the author's fresh comment is drawn from the POST's answer,
+    # and the name it remembers is put back in the form on the next visit.
+    page.goto(stories["sso"].url)
+    typed = payloads[1::50]
+    for n, payload in enumerate(typed):
+        form = page.locator(".townhall form.th-form").first
+        form.locator("textarea[name=body]").fill(payload)
+        name = form.locator("input[name=author_name]")
+        if name.count() and name.is_visible():
+            name.fill(short(payloads[n * 7], 80))
+        posted_it = lambda r: r.url.endswith("/api/v1/comments") and r.request.method == "POST"  # noqa: E731
+        with page.expect_response(posted_it):
+            form.locator("button[type=submit]").click()
+        expect(page.locator(".townhall article.th-own")).to_have_count(n + 1)
+    page.reload()
+    expect(page.locator(".townhall article.th-comment").first).to_be_visible()
+    findings["widget form"] = _executed(page, dialogs)
+    rendered += len(typed)
+
     page.goto(base + "/admin/login")
     page.get_by_label("Name").fill(DEMO_ADMIN)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -241,12 +260,13 @@ def test_no_payload_runs_in_the_widget_or_the_dashboard(demo: tuple[str, Path], 
 
     executed = {where: found for where, found in findings.items() if found}
     tried = sum(len(p.comment_ids) + p.refused for p in stories.values()) + len(stories["body"].comment_ids)
-    tried += len(held)
+    tried += len(held) + len(typed)
     refused = sum(p.refused for p in stories.values())
     print(
         f"\nXSS corpus: {len(payloads)} payloads; {tried} placements (bodies, names, SSO claims, report "
-        f"notes, moderation evidence); {refused} refused at the API; {rendered} comments rendered in the "
-        f"widget, {len(pages)} dashboard pages; executed: {sum(map(len, executed.values()))}"
+        f"notes, moderation evidence, the widget's form); {refused} refused at the API; {rendered} "
+        f"comments rendered in the widget, {len(pages)} dashboard pages; "
+        f"executed: {sum(map(len, executed.values()))}"
     )
     assert not executed, executed
     assert stories["body"].refused == 0, "bodies are text: every payload is stored and rendered harmless"
