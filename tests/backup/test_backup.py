@@ -110,7 +110,7 @@ def test_backup_leaves_out_password_hashes_and_sessions_unless_asked(
     )
     assert "sessions" not in header["tables"] and trailer["end"] is True
     users = [line["row"] for line in lines[1:-1] if line["table"] == "users"]
-    assert users and all(user["password_hash"] is None for user in users)
+    assert users and all(user["password_hash"] is None and user["totp_secret"] is None for user in users)
     emails = [line["row"]["email"] for line in lines[1:-1] if line["table"] == "authors"]
     assert "ana@example.org" in emails  # a backup is the whole instance: keep the file safe
 

@@ -22,7 +22,7 @@ from townhall.cli import Context, pass_context
 @click.option(
     "--with-password-hashes",
     is_flag=True,
-    help="Keep staff accounts' password hashes (otherwise they need a new password after a restore)",
+    help="Keep staff accounts' password hashes and one-time-code secrets (else: new ones after a restore)",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar")
 @pass_context

@@ -99,7 +99,10 @@ class BackupService:
                 count = 0
                 for row in tx.dump.rows(table):
                     if table is users and not with_password_hashes:
+                        # Sign-in secrets stay out: a new password (and one-time-code app) after a restore.
                         row["password_hash"] = None
+                        if "totp_secret" in row:
+                            row["totp_secret"] = None
                     out.write(orjson.dumps({"table": str(table.name), "row": _encode(row)}) + b"\n")
                     count += 1
                     if progress and count % BATCH == 0:
