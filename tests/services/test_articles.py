@@ -16,6 +16,7 @@ from townhall.demo.content import load
 from townhall.errors import NotFound, RateLimited
 from townhall.services import build_services
 from townhall.services.articles import ArticleFetcher
+from townhall.services.counters import SlidingWindow
 from townhall.services.safe_fetch import FetchRefused, SafeFetcher, allowed_address, resolve
 from townhall.storage import Storage
 
@@ -164,8 +165,13 @@ def test_stories_exist_only_for_real_articles_under_one_address(
         services.stories.resolve(site, f"{news_site}/junk-1")
     first = services.stories.resolve(site, f"{news_site}/news/flood?page=2&utm_source=x")
     assert first.url == f"{news_site}/news/flood"  # query strings dropped unless the site lists them
-    # A page whose canonical URL names another address on the site is that story.
+    # A page whose canonical URL names another address on the site is that story, and the
+    # address is remembered: asking again fetches nothing (the rate limit would show it).
     assert services.stories.resolve(site, f"{news_site}/amp/flood").id == first.id
+    services.stories.fetch_limit = SlidingWindow(services.counters, "none-left", 1)
+    assert services.stories.fetch_limit.allow(site.id)  # the one fetch this limit allows, used up
+    assert services.stories.resolve(site, f"{news_site}/amp/flood").id == first.id
+    services.stories.fetch_limit = None
     # A canonical URL on another origin is ignored: the story stays where it was read.
     copy = services.stories.resolve(site, f"{news_site}/copy/flood")
     assert copy.url == f"{news_site}/copy/flood" and copy.id != first.id

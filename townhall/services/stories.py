@@ -14,10 +14,11 @@ from townhall.services.articles import ArticleData, ArticleFetcher
 from townhall.services.clock import Clock, utcnow
 from townhall.services.counters import SlidingWindow
 from townhall.services.urls import check_allowed, normalise
-from townhall.storage import Storage
+from townhall.storage import Repos, Storage
 from townhall.types import ActorKind
 
 MAX_ARTICLE_CHARS = 200_000
+MAX_ALIASES = 10_000
 SCHEDULED_CLOSE = "closing date passed"
 
 
@@ -33,6 +34,8 @@ class StoryService:
         self.fetcher = fetcher
         self.clock = clock
         self.fetch_limit = fetch_limit  # page fetches per site, shared by every process
+        # (site, address) → the canonical address its page named, so it is not fetched again
+        self._aliases: dict[tuple[str, str], str] = {}
 
     def get(self, story_id: int) -> Story:
         with self.storage.read() as tx:
@@ -62,7 +65,7 @@ class StoryService:
         (for publishers who push their stories, or who accept that)."""
         url = self.story_url(site, url)
         with self.storage.read() as tx:
-            story = tx.stories.find(site.id, url)
+            story = tx.stories.find(site.id, url) or self._known_alias(tx, site.id, url)
         if story is not None:
             return story
         now = self.clock()
@@ -71,6 +74,7 @@ class StoryService:
             article = self._fetch(site, url)
             canonical = self._canonical(site, article.canonical)
             if canonical is not None and canonical != url:
+                self._remember_alias(site.id, url, canonical)
                 with self.storage.read() as tx:
                     story = tx.stories.find(site.id, canonical)
                 if story is not None:
@@ -208,6 +212,16 @@ class StoryService:
                 "no article could be read at this address, so it has no comments", code="no_article"
             )
         return article
+
+    def _known_alias(self, tx: Repos, site_id: str, url: str) -> Story | None:
+        """The story a non-canonical address was found to belong to (this process remembers)."""
+        canonical = self._aliases.get((site_id, url))
+        return tx.stories.find(site_id, canonical) if canonical else None
+
+    def _remember_alias(self, site_id: str, url: str, canonical: str) -> None:
+        if len(self._aliases) >= MAX_ALIASES:
+            self._aliases.clear()  # a bound, not a cache policy: the page is fetched again if needed
+        self._aliases[(site_id, url)] = canonical
 
     def _canonical(self, site: Site, canonical: str | None) -> str | None:
         """The page's canonical URL as a story address, if it is a real one on this site."""
