@@ -485,7 +485,8 @@ class OffTopicSignal:
         self.embedder = embedder
         self.config = config or OffTopicConfig()
         self.combiner = combiner or Combiner.load()
-        self.cache_size = 4096
+        # ~2 kB a vector with its text: enough for the recent threads of a busy site, and bounded
+        self.cache_size = 1024
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         stories = list(background) if background is not None else load_default_background(embedder)
@@ -725,7 +726,7 @@ class OffTopicSignal:
         return known
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)  # bounded: ~1-2 kB an entry, only recent threads come back
 def _text_terms(text: str) -> frozenset[str]:
     """Content words and names of a thread comment; cached because every later comment of the
     thread looks at it again."""
