@@ -242,7 +242,10 @@ def first_and_warm(port: int, workers: int) -> dict[str, Any]:
     for n in range(workers, 100):  # warm up this story and connection
         poster.post(n, 0)
     warm = [poster.post(n, 0) * 1000 for n in range(100, 200)]
+    # A warm post that, like the first one, opens a new story (its article is read and encoded).
+    new_story = [poster.post(n, 10_000 + n) * 1000 for n in range(200, 220)]
     return {
+        "warm_new_story_post_ms_p50": round(statistics.median(new_story), 1),
         "first_post_ms": [round(f, 1) for f in firsts],
         "warm_post_ms_p50": round(statistics.median(warm), 1),
         "warm_post_ms_p90": round(statistics.quantiles(warm, n=10)[-1], 1),
@@ -253,7 +256,10 @@ def report(result: dict[str, Any]) -> None:
     warm = result["memory_after_warmup"]["total"]
     end = result["memory_end"]["total"]
     print(f"ready after {result['ready_seconds']} s; memory when ready {result['memory_ready']} kB")
-    print(f"first post {result['first_post_ms']} ms; warm post p50 {result['warm_post_ms_p50']} ms")
+    print(
+        f"first post {result['first_post_ms']} ms; warm post p50 {result['warm_post_ms_p50']} ms,"
+        f" to a new story {result['warm_new_story_post_ms_p50']} ms"
+    )
     print(f"after warm-up: {megabytes(warm)}")
     print(f"after {result['posts_after_warmup']} more posts ({result['soak_seconds']} s): {megabytes(end)}")
     growth = result["rss_growth_kb"] / 1024

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -126,6 +127,9 @@ def create_app(
     storage.check_migrations()
     if moderator is None:
         moderator = load_moderator(config)
+    # Warmed in the lifespan, before uvicorn accepts a connection; /readyz says so until then.
+    warm = getattr(moderator, "warm", None)
+    warmup = health.Warmup() if warm is not None else None
     metrics = Metrics(queue_counts=lambda: _queue_sizes(services)) if config.metrics_enabled else None
     if metrics is not None and moderator is not None:
         moderator = metrics.timed(moderator)
@@ -140,7 +144,7 @@ def create_app(
     storage.on_change(broker.publish)
     broker.observers.append(lambda story_id: state.threads.forget([story_id]))
 
-    routes: list[BaseRoute] = [*health.routes(storage, config.redis_url, metrics)]
+    routes: list[BaseRoute] = [*health.routes(storage, config.redis_url, metrics, warmup)]
     routes.append(Mount("/api/v1", app=build_api(state)))
     routes.append(Mount("/admin", app=build_dashboard(services)))
     routes += mail_routes(services) + feed_routes(services)
@@ -153,6 +157,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if warm is not None and warmup is not None:
+            await run_in_threadpool(warm)
+            warmup.finish()
         await broker.start()
         await scheduler.start()
         yield

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from townhall.models import SiteSettings
 from townhall.moderation import names, policy
@@ -41,6 +42,16 @@ from townhall.moderation.verdict import (
     Verdict,
 )
 
+WARM_ARTICLE = (
+    "The city council voted on Tuesday to fund repairs to the harbour bridge. The budget adds "
+    "two lanes for buses and a path for bicycles; work starts next spring and lasts a year."
+)
+WARM_COMMENTS = (
+    "Good to see the bridge fixed before it gets worse.",
+    "Will the bus lanes open before the work is done, or only at the end of it? A year seems long.",
+    "Buy cheap watches at http://example.com/deals now!!!",
+    "What a stupid idea, idiots.",
+)
 MIN_BACKGROUND = 3  # fewer stories than this: too few to calibrate against, the shipped set is used
 
 
@@ -105,6 +116,22 @@ class Pipeline:
 
     def assess(self, request: ModerationRequest) -> Verdict:
         return self.assess_many([request])[0]
+
+    def warm(self) -> None:
+        """Run made-up comments through every signal before the first real one: ONNX Runtime's
+        first runs, the tokenizer and lazily built tables made the first post cost several warm
+        ones. Uses a site of its own (id ""), which no real site has."""
+        site = SiteContext(id="", settings=SiteSettings())
+        story = StoryText(key="", title="Council votes on the harbour bridge", text=WARM_ARTICLE)
+        now = datetime.now(UTC)
+        thread: tuple[str, ...] = ()
+        for text in WARM_COMMENTS:
+            parent = thread[-1] if thread else None
+            request = ModerationRequest(
+                site, story, text, now, name="Reader", parent_text=parent, thread=thread
+            )
+            self.assess(request)
+            thread += (text,)
 
     def assess_many(self, requests: Sequence[ModerationRequest]) -> list[Verdict]:
         """Comments of one site, in arrival order (the spam signal remembers each in turn)."""

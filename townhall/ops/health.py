@@ -1,6 +1,9 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database, Redis, migrations)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database, Redis, migrations,
+and the moderation models loaded and warmed)."""
 
 from __future__ import annotations
+
+import threading
 
 import redis
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,6 +16,21 @@ from townhall.ops.metrics import Metrics
 from townhall.storage import Storage
 
 REDIS_TIMEOUT = 2.0
+WARMING = "warming up: the moderation models are not warm yet"
+
+
+class Warmup:
+    """Set once the process has warmed what its first requests would otherwise pay for."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+
+    def finish(self) -> None:
+        self._done.set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
 
 
 def _database(storage: Storage) -> tuple[str, str]:
@@ -38,8 +56,8 @@ def _redis(url: str) -> str:
     return ""
 
 
-def readiness(storage: Storage, redis_url: str) -> dict[str, str]:
-    """Each check's result: "ok" or what is wrong."""
+def readiness(storage: Storage, redis_url: str, warmup: Warmup | None = None) -> dict[str, str]:
+    """Each check's result: "ok" or what is wrong (``warmup``: the models, when moderation is on)."""
     checks = {"database": "ok", "migrations": "ok"}
     failed, problem = _database(storage)
     if failed == "database":
@@ -48,15 +66,19 @@ def readiness(storage: Storage, redis_url: str) -> dict[str, str]:
         checks["migrations"] = problem
     if redis_url:
         checks["redis"] = _redis(redis_url) or "ok"
+    if warmup is not None:
+        checks["models"] = "ok" if warmup.done else WARMING
     return checks
 
 
-def routes(storage: Storage, redis_url: str, metrics: Metrics | None) -> list[Route]:
+def routes(
+    storage: Storage, redis_url: str, metrics: Metrics | None, warmup: Warmup | None = None
+) -> list[Route]:
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
     async def readyz(_request: Request) -> JSONResponse:
-        checks = await run_in_threadpool(readiness, storage, redis_url)
+        checks = await run_in_threadpool(readiness, storage, redis_url, warmup)
         problems = {name: result for name, result in checks.items() if result != "ok"}
         if not problems:
             return JSONResponse({"ok": True, "checks": checks})
