@@ -66,7 +66,8 @@ def resolve(host: str, port: int, allow: tuple[Network, ...] = ()) -> Address:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchRefused(f"{host} does not resolve") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    # getaddrinfo gives the host as a string (an IPv6 one may carry a %scope suffix)
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     if not addresses:
         raise FetchRefused(f"{host} does not resolve")
     refused = [str(a) for a in addresses if not allowed_address(a, allow)]

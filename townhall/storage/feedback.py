@@ -52,7 +52,7 @@ class FeedbackRepo:
         self._count(comment_id, mine.value, -1)
         return True
 
-    def _mine(self, comment_id: int, voter: str, account: str | None) -> Row[Any] | None:
+    def _mine(self, comment_id: int, voter: str, account: str | None) -> Row[Any, Any, Any] | None:
         """The vote cast with this reader token, or by this signed-in reader from any device."""
         who = votes.c.voter == voter
         if account is not None:
@@ -63,7 +63,7 @@ class FeedbackRepo:
         return self.c.execute(query).first()
 
     @staticmethod
-    def _key(row: Row[Any]) -> tuple[Any, ...]:
+    def _key(row: Row[Any, Any, Any]) -> tuple[Any, ...]:
         return (votes.c.comment_id == row.comment_id, votes.c.voter == row.voter)
 
     def _count(self, comment_id: int, value: int, sign: int) -> None:
