@@ -23,6 +23,7 @@ from townhall.config import Settings, load
 from townhall.services import Services, build_services
 from townhall.services.identity import guest
 from townhall.storage import Storage
+from townhall.types import ActorKind
 
 USER, PASSWORD = "townhall", "smtp-pass-789"
 
@@ -189,4 +190,26 @@ def test_password_from_the_environment_is_masked_and_send_pending_runs_from_cron
     status = runner.invoke(main, ["--database-url", database, "mail", "status"], env=env)
     assert (
         "sent 1, waiting 0, given up 0" in status.output and "confirm\tana@example.org\tsent" in status.output
+    )
+
+
+def test_story_close_due_from_the_cli(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'townhall.sqlite3'}"
+    env = {"TOWNHALL_SECRET_KEY": "cli-secret", "TOWNHALL_FETCH_ARTICLES": "false"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["--database-url", database, "migrate"], env=env).exit_code == 0
+    storage = Storage(database)
+    settings = load(
+        overrides={"database_url": database, "fetch_articles": False, "moderation_enabled": False}
+    )
+    services = build_services(settings, storage, "cli-secret")
+    site = services.sites.add("ledger", "The Ledger", [ORIGIN])
+    story = services.stories.resolve(site, f"{ORIGIN}/a")
+    services.stories.schedule_close(
+        story.id, story.created_at.replace(year=2020), ActorKind.PUBLISHER, "editor"
+    )
+    storage.close()
+    result = runner.invoke(main, ["--database-url", database, "story", "close-due"], env=env)
+    assert result.exit_code == 0 and result.output == "closed 1 story past their closing date\n", (
+        result.output
     )

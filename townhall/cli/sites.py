@@ -163,4 +163,12 @@ def story_reopen(ctx: Context, story_id: int, reason: str) -> None:
     click.echo(f"story {story_id}: comments are open")
 
 
+@story.command("close-due")
+@pass_context
+def story_close_due(ctx: Context) -> None:
+    """Record stories past their closing date as closed (for cron; the server does this too)."""
+    closed = ctx.services().stories.close_due()
+    click.echo(f"closed {closed} {'story' if closed == 1 else 'stories'} past their closing date")
+
+
 COMMANDS = [site, key, story]
