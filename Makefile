@@ -50,4 +50,9 @@ bench: install system-deps ## Reads and posts vs Isso and static nginx; moderati
 	$(PY) bench/run.py
 	$(PY) bench/moderation.py
 
-.PHONY: help install system-deps demo test lint fmt typecheck bench
+messages: install ## Extract the widget's strings into townhall/locale/widget.pot and update the .po files
+	$(VENV)/bin/pybabel extract -F townhall/locale/widget.cfg --no-default-keywords -k t -k tn:1,2 \
+	  --no-location --omit-header -o townhall/locale/widget.pot .
+	$(VENV)/bin/pybabel update -D widget -i townhall/locale/widget.pot -d townhall/locale --no-wrap
+
+.PHONY: messages help install system-deps demo test lint fmt typecheck bench

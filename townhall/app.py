@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -20,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from townhall import widget
+from townhall import i18n, widget
 from townhall.api import ApiState, build_api
 from townhall.api.fastpath import ThreadFastPath
 from townhall.api.limits import RateLimit
@@ -91,6 +92,19 @@ def _widget_file(name: str, media_type: str) -> Route:
     return Route(f"/{name}", serve)
 
 
+async def _widget_catalogue(request: Request) -> Response:
+    """One language's widget strings (`/embed/i18n/de.json`); an unknown language gets English (none).
+
+    Public and the same for everyone, so any page may read it (no credentials are sent).
+    """
+    lang = i18n.negotiate(request.path_params["lang"])
+    return Response(
+        orjson.dumps(i18n.widget_messages(lang)),
+        media_type="application/json",
+        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
+    )
+
+
 def _queue_sizes(services: Services) -> dict[str, int]:
     try:
         counts = services.queue.counts()
@@ -149,6 +163,7 @@ def create_app(
     routes.append(Mount("/admin", app=build_dashboard(services)))
     routes += mail_routes(services) + feed_routes(services)
     routes += [_widget_file(name, media_type) for name, media_type in widget.FILES.items()]
+    routes.append(Route("/embed/i18n/{lang:str}.json", _widget_catalogue))
     routes += extra_routes or []
 
     scheduler = Scheduler()

@@ -1,6 +1,6 @@
 /*! Townhall reader widget: hand-written, no dependencies, no third-party requests.
 Options on the script tag: data-townhall-site, -url, -target (selector), -sso-token, -sort (newest|oldest|best),
--theme (light|dark|auto, default light). [data-townhall-count-url] elements get the comment count as text.
+-theme (light|dark|auto, default light), -lang (else the page's <html lang>; strings from embed/i18n/<lang>.json). [data-townhall-count-url] elements get the comment count as text.
 JS: Townhall.mount(element, {url, sort, theme, sso}), Townhall.counts().
 Hooks: section.townhall[data-theme] h2.th-count select.th-sort .th-status(polite) .th-alert[role=alert] .th-closed
 button.th-more button.th-new ("N new comments — show", live updates while the reader types);
@@ -16,10 +16,23 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
   const D = document, W = window, script = D.currentScript || D.querySelector('script[data-townhall-site]');
   if (!script || W.Townhall) return;
   const opt = script.dataset, SITE = opt.townhallSite, BASE = new URL('.', script.src), API = BASE + 'api/v1/';
-  const SORTS = {newest: 'Newest', oldest: 'Oldest', best: 'Best'};
-  const REASONS = {spam: 'Spam', abuse: 'Abuse', off_topic: 'Off-topic', misinformation: 'Misinformation', other: 'Other'};
+  const SORTS = {newest: 1, oldest: 1, best: 1};
   const mem = {}, NOTICE_MS = 6000;
   let seq = 0;
+
+  // Translations: the page's language (data-townhall-lang, else <html lang>); English is built in, any
+  // other language's strings come from the server, that language only. t('… {name} …', {name}) fills in
+  // placeholders as text; tn() picks the plural form with Intl.PluralRules. Dates and numbers use Intl.
+  const want = (opt.townhallLang || D.documentElement.lang || 'en').toLowerCase();
+  let LANG = 'en', L = {}, NF, PR;
+  const ready = (/^en\b/.test(want) || !/^[a-z]{2,3}\b/.test(want) ? Promise.resolve({})
+    : fetch(BASE + 'embed/i18n/' + want.slice(0, 3).replace(/\W/g, '') + '.json', {credentials: 'omit'}).then(r => r.json()))
+    .then(d => { LANG = d.lang || LANG; L = d.messages || {}; }, () => 0)
+    .then(() => { NF = new Intl.NumberFormat(LANG); PR = new Intl.PluralRules(LANG); });
+  const fill = (s, v = {}) => s.replace(/\{(\w+)\}/g, (m, k) => (k in v ? v[k] : m));
+  const t = (s, v) => fill(L[s] || s, v);
+  const tn = (one, many, n) => fill((L[one] || {})[PR.select(n)] || (L[one] || {}).other || (n === 1 ? one : many),
+    {n: NF.format(n)});
 
   // localStorage, or memory for this page where it is blocked.
   function raw(k, v) {
@@ -70,6 +83,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
 
   async function call(method, path, body, headers = {}) {
     if (method !== 'GET') headers['X-Townhall-Reader'] = reader();
+    headers['Accept-Language'] = LANG; // the server's messages in the page's language
     if (body) headers['Content-Type'] = 'application/json';
     let res, data = {};
     try {
@@ -80,16 +94,17 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     } catch (e) { /* offline, or not JSON */ }
     if (res && res.ok) return Object.assign(data, {etag: res.headers.get('ETag')});
     const err = data.error || {};
-    throw Object.assign(new Error(cap(err.message || (res ? `Something went wrong (${res.status}). Please try again`
-      : 'Could not reach the comment server. Please try again'))), {status: res && res.status, code: err.code, fields: err.fields || {}});
+    throw Object.assign(new Error(cap(err.message || (res ? t('Something went wrong ({status}). Please try again.', {status: res.status})
+      : t('Could not reach the comment server. Please try again.')))), {status: res && res.status, code: err.code, fields: err.fields || {}});
   }
 
-  const rtf = new Intl.RelativeTimeFormat('en', {numeric: 'auto'});
+  let rtf;
   const UNITS = {year: 31536e3, month: 2592e3, week: 604800, day: 86400, hour: 3600, minute: 60};
   function ago(date) {
+    rtf = rtf || new Intl.RelativeTimeFormat(LANG, {numeric: 'auto'});
     const s = (date - Date.now()) / 1000;
     for (const u in UNITS) if (Math.abs(s) >= UNITS[u]) return rtf.format(Math.round(s / UNITS[u]), u);
-    return 'just now';
+    return t('just now');
   }
 
   // --- one story's thread ----------------------------------------------------------------------
@@ -100,19 +115,19 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     const saveOwn = () => save(OWN, own);
     for (const id in own) if (Date.now() - Date.parse(own[id].created) > 5184e6) delete own[id]; // 60 days
 
-    const title = h('h2.th-count', {id: 'th' + ++seq, tabindex: -1, text: 'Comments'});
+    const title = h('h2.th-count', {id: 'th' + ++seq, tabindex: -1, text: t('Comments')});
     const sort = h('select.th-sort', {onchange() { S.sort = sort.value; refresh(); }},
-      Object.entries(SORTS).map(([v, t]) => h('option', {value: v, text: t})));
+      Object.entries({newest: t('Newest'), oldest: t('Oldest'), best: t('Best')}).map(([v, text]) => h('option', {value: v, text})));
     sort.value = S.sort;
     const status = h('div.th-status', {role: 'status', 'aria-live': 'polite'});
     const alertBox = h('div.th-alert', {role: 'alert'});
     const compose = h('div.th-compose');
-    const list = h('ol.th-list', {'aria-labelledby': title.id}, h('li.th-loading', {text: 'Loading comments…'}));
-    const more = button('th-more', 'Load more comments', loadMore, {hidden: true});
+    const list = h('ol.th-list', {'aria-labelledby': title.id}, h('li.th-loading', {text: t('Loading comments…')}));
+    const more = button('th-more', t('Load more comments'), loadMore, {hidden: true});
     const news = button('th-new', '', () => focus((apply()[0] || {}).el || title), {hidden: true});
     const root = h('section.townhall', {'aria-labelledby': title.id,
       'data-theme': /^(dark|auto)$/.test(o.theme) ? o.theme : 'light'},
-    h('div.th-head', {}, title, h('label.th-sortbox', {}, 'Sort by ', sort)), status, alertBox, compose, news, list, more);
+    h('div.th-head', {}, title, h('label.th-sortbox', {}, t('Sort by') + ' ', sort)), status, alertBox, compose, news, list, more);
     target.replaceChildren(root);
 
     const say = text => {
@@ -121,7 +136,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     };
     function setTotal(n) {
       S.total = Math.max(0, n);
-      title.textContent = S.total ? `${S.total} comment${S.total === 1 ? '' : 's'}` : 'Comments';
+      title.textContent = S.total ? tn('{n} comment', '{n} comments', S.total) : t('Comments');
     }
     // ms left to edit or delete: the server's editable_until, on the server's clock as seen when posting (skew).
     const editLeft = c => {
@@ -137,23 +152,23 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       {'data-id': c.id, 'data-depth': c.depth, tabindex: -1});
       rec.msg = h('p.th-msg', {hidden: true});
       rec.slot = h('div.th-slot');
-      if (st === 'deleted') el.append(h('p.th-body th-gone', {text: 'This comment was deleted.'}));
+      if (st === 'deleted') el.append(h('p.th-body th-gone', {text: t('This comment was deleted.')}));
       else {
-        const name = a.name || 'Anonymous';
+        const name = a.name || t('Anonymous');
         rec.body = h('div.th-body');
         rec.body.innerHTML = c.html; // sanitised by the server: the only HTML this widget renders
         el.append(h('div.th-meta', {},
           h('span.th-avatar', {'aria-hidden': 'true', text: [...name][0].toUpperCase()}),
           h('span.th-author', {text: name}),
           a.badge && h('span.th-badge', {text: a.badge}),
-          c.featured && h('span.th-pick', {text: 'Staff pick'}),
-          h('time.th-time', {datetime: c.created_at, title: made.toLocaleString(), text: ago(made)}),
-          c.edited_at && h('span.th-edited', {title: 'Edited ' + new Date(c.edited_at).toLocaleString(), text: 'edited'})),
+          c.featured && h('span.th-pick', {text: t('Staff pick')}),
+          h('time.th-time', {datetime: c.created_at, title: made.toLocaleString(LANG), text: ago(made)}),
+          c.edited_at && h('span.th-edited', {title: t('Edited {date}', {date: new Date(c.edited_at).toLocaleString(LANG)}), text: t('edited')})),
         rec.body);
         if (st === 'held' || st === 'rejected') {
-          el.append(h('p.th-held', {}, h('strong', {text: st === 'held' ? 'Awaiting moderation' : 'Not published'}), ' ',
-            (mine && mine.msg) || (st === 'held' ? 'Only you can see it until a moderator approves it.'
-              : 'A moderator did not approve it.')));
+          el.append(h('p.th-held', {}, h('strong', {text: st === 'held' ? t('Awaiting moderation') : t('Not published')}), ' ',
+            (mine && mine.msg) || (st === 'held' ? t('Only you can see it until a moderator approves it.')
+              : t('A moderator did not approve it.'))));
         }
       }
       el.append(rec.bar = actions(rec), rec.msg, rec.slot);
@@ -171,16 +186,16 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         bar.append(open && !own[c.id] ? button(v > 0 ? 'th-up' : 'th-down', null, () => vote(rec, v),
           {'aria-pressed': String(voted === v)}) : h('span.th-score'));
         bar.lastChild.append(h('span', {'aria-hidden': 'true', text: v > 0 ? '▲' : '▼'}),
-          h('span.th-vh', {text: v > 0 ? 'Vote up' : 'Vote down'}), ' ', h('span.th-n', {text: v > 0 ? c.upvotes : c.downvotes}));
+          h('span.th-vh', {text: v > 0 ? t('Vote up') : t('Vote down')}), ' ', h('span.th-n', {text: v > 0 ? c.upvotes : c.downvotes}));
       }
-      if (open && c.depth < S.cfg.max_depth) bar.append(panel('th-reply', 'Reply', 'reply'));
+      if (open && c.depth < S.cfg.max_depth) bar.append(panel('th-reply', t('Reply'), 'reply'));
       const left = editLeft(c);
       if (left > 0) {
-        bar.append(panel('th-edit', 'Edit', 'edit'), button('th-delete', 'Delete', () => remove(rec)));
+        bar.append(panel('th-edit', t('Edit'), 'edit'), button('th-delete', t('Delete'), () => remove(rec)));
         clearTimeout(rec.timer);
         rec.timer = setTimeout(() => redoBar(rec), left);
       }
-      if (pub) bar.append(panel('th-report', 'Report', 'report'));
+      if (pub) bar.append(panel('th-report', t('Report'), 'report'));
       return bar;
     }
     const redoBar = rec => rec.bar.replaceWith(rec.bar = actions(rec));
@@ -252,20 +267,20 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         }
       } catch (e) {
         list.textContent = '';
-        alertBox.textContent = e.message.replace(/\.$/, ': the comments could not be loaded.');
+        alertBox.textContent = t('The comments could not be loaded. {problem}', {problem: e.message});
       }
     }
 
     async function loadMore() {
       more.disabled = true;
-      more.textContent = 'Loading…';
+      more.textContent = t('Loading…');
       try {
         const {first, n} = await fetchPage(true);
-        say(`${n} more comment${n === 1 ? '' : 's'} loaded`);
+        say(tn('{n} more comment loaded', '{n} more comments loaded', n));
         focus(first ? first.el : title);
       } catch (e) { alertBox.textContent = e.message; }
       more.disabled = false;
-      more.textContent = 'Load more comments';
+      more.textContent = t('Load more comments');
     }
 
     // One's own held comments are not in the thread: fetch them with their edit tokens, and the
@@ -288,8 +303,9 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     // "Comments closed on 2 October 2026: <the editor's reason>"
     function closedText(st) {
       const when = st && st.closed_at && new Date(st.closed_at);
-      const day = when && !isNaN(when) ? ` on ${when.toLocaleDateString(undefined, {day: 'numeric', month: 'long', year: 'numeric'})}` : '';
-      return `Comments closed${day}.` + (st && st.close_reason ? ' ' + cap(st.close_reason) : '');
+      const date = when && !isNaN(when) && when.toLocaleDateString(LANG, {day: 'numeric', month: 'long', year: 'numeric'});
+      return (date ? t('Comments closed on {date}.', {date}) : t('Comments closed.'))
+        + (st && st.close_reason ? ' ' + cap(st.close_reason) : '');
     }
     function closeStory(quiet, st) {
       if (!S.closed) {
@@ -302,7 +318,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         }
         setTotal(S.total);
       }
-      if (!quiet) say(compose.textContent || 'Comments are closed.');
+      if (!quiet) say(compose.textContent || t('Comments are closed.'));
     }
 
     // Inline panels under a comment (reply, edit, report), one at a time; Escape closes them.
@@ -338,18 +354,18 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       const trap = h('input', {type: 'text', name: 'website', id: 'th' + ++seq, tabindex: -1, autocomplete: 'off'});
       const notify = !edit && S.cfg.notify && h('input', {type: 'checkbox', id: 'th' + ++seq});
       const alert = h('div.th-alert', {role: 'alert'});
-      const submit = h('button.th-submit', {type: 'submit', text: edit ? 'Save changes' : rec ? 'Post reply' : 'Post comment'});
+      const submit = h('button.th-submit', {type: 'submit', text: edit ? t('Save changes') : rec ? t('Post reply') : t('Post comment')});
       const inputs = {body, author_name: name, author_email: email};
       // The Markdown as the server has it; else as kept here; else the shown text.
       if (edit) body.value = rec.c.body || (own[rec.c.id] || {}).body || rec.body.innerText.trim();
       const f = h(rec ? `form.th-form th-${kind}-form` : 'form.th-form', {novalidate: true},
-        field('body', edit ? 'Edit your comment' : rec ? `Your reply to ${rec.c.author.name}` : 'Your comment', body,
-          h('p.th-hint', {text: 'Markdown works: *italic*, **bold**, [link](https://…), > quote'})),
-        guest && h('div.th-row', {}, field('author_name', 'Name', name),
-          field('author_email', h('span', {}, 'E-mail ', h('small', {text: '(optional, never shown)'})), email)),
-        notify && h('p.th-notify', {}, notify, h('label', {for: notify.id, text: 'Notify me of replies by e-mail'})),
-        !edit && h('div.th-hp', {'aria-hidden': 'true'}, h('label', {for: trap.id, text: 'Website (leave empty)'}), trap),
-        alert, h('div.th-buttons', {}, submit, close && button('th-cancel', 'Cancel', () => close(true))));
+        field('body', edit ? t('Edit your comment') : rec ? t('Your reply to {name}', {name: rec.c.author.name || t('Anonymous')})
+          : t('Your comment'), body, h('p.th-hint', {text: t('Markdown works: *italic*, **bold**, [link](https://…), > quote')})),
+        guest && h('div.th-row', {}, field('author_name', t('Name'), name),
+          field('author_email', h('span', {}, t('E-mail') + ' ', h('small', {text: t('(optional, never shown)')})), email)),
+        notify && h('p.th-notify', {}, notify, h('label', {for: notify.id, text: t('Notify me of replies by e-mail')})),
+        !edit && h('div.th-hp', {'aria-hidden': 'true'}, h('label', {for: trap.id, text: t('Website (leave empty)')}), trap),
+        alert, h('div.th-buttons', {}, submit, close && button('th-cancel', t('Cancel'), () => close(true))));
 
       function problems(fields, message) {
         let first;
@@ -357,7 +373,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           const input = inputs[k];
           if (!input) continue;
           Object.assign(input.parentNode.lastChild,
-            {textContent: text === 'required' ? 'This field is required.' : cap(text), hidden: false});
+            {textContent: text === 'required' ? t('This field is required.') : cap(text), hidden: false});
           input.setAttribute('aria-invalid', 'true');
           first = first || input;
         }
@@ -367,8 +383,8 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
 
       function ask(n) {
         const box = h('div.th-nudge', {role: 'alert'}, h('p', {text: n.question}), h('ul', {}, n.evidence.map(t => h('li', {text: t}))),
-          h('div.th-buttons', {}, button('th-anyway', 'Post anyway', () => { box.remove(); f.dataset.asked = 1; f.requestSubmit(); }),
-            button('th-revise', 'Edit', () => { box.remove(); focus(body); })));
+          h('div.th-buttons', {}, button('th-anyway', t('Post anyway'), () => { box.remove(); f.dataset.asked = 1; f.requestSubmit(); }),
+            button('th-revise', t('Edit'), () => { box.remove(); focus(body); })));
         f.querySelectorAll('.th-nudge').forEach(e => e.remove());
         alert.before(box);
         focus(box.querySelector('button'));
@@ -380,13 +396,13 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         f.querySelectorAll('.th-error').forEach(e => { e.hidden = true; });
         f.querySelectorAll('[aria-invalid]').forEach(e => e.removeAttribute('aria-invalid'));
         const text = body.value.trim(), bad = {};
-        if (!text) bad.body = 'Please write your comment first.';
-        if (guest && !name.value.trim()) bad.author_name = 'Please enter your name.';
-        if (guest && notify && notify.checked && !email.value.trim()) bad.author_email = 'Please enter your e-mail to be notified.';
+        if (!text) bad.body = t('Please write your comment first.');
+        if (guest && !name.value.trim()) bad.author_name = t('Please enter your name.');
+        if (guest && notify && notify.checked && !email.value.trim()) bad.author_email = t('Please enter your e-mail to be notified.');
         if (Object.keys(bad).length) return problems(bad);
         const label = submit.textContent;
         submit.disabled = true;
-        submit.textContent = edit ? 'Saving…' : 'Posting…';
+        submit.textContent = edit ? t('Saving…') : t('Posting…');
         try {
           if (edit) return await saveEdit(rec, text, close);
           // The site may ask first when a comment looks off-topic or uncivil; the author decides.
@@ -411,7 +427,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           if (!added && (added = S.recs.get(c.id))) draw(Object.assign(added, {c})); // a live update came first
           offer();
           setTotal(S.total + !held);
-          say((held ? 'Your comment is awaiting moderation' : 'Comment posted') + (r.notify ? '. ' + r.notify : ''));
+          say((held ? t('Your comment is awaiting moderation.') : t('Comment posted.')) + (r.notify ? ' ' + r.notify : ''));
           if (added) {
             added.el.classList.add('th-new');
             focus(added.el);
@@ -441,13 +457,13 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       S.held = S.held.filter(x => x.id !== id);
       if (st === 'held') S.held.push(rec.c);
       draw(rec);
-      note(rec, st === 'published' ? 'Your changes are saved.' : r.message, st === 'rejected');
+      note(rec, st === 'published' ? t('Your changes are saved.') : r.message, st === 'rejected');
       focus(rec.el);
     }
 
     async function remove(rec) {
       const c = rec.c;
-      if (!W.confirm('Delete your comment? This cannot be undone.')) return;
+      if (!W.confirm(t('Delete your comment? This cannot be undone.'))) return;
       try {
         await call('DELETE', 'comments/' + c.id, null, {'X-Townhall-Edit-Token': own[c.id].token});
       } catch (e) { return failed(rec, e); }
@@ -463,12 +479,12 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         focus(title);
       }
       setTotal(S.total - (c.status === 'published'));
-      say('Your comment was deleted.');
+      say(t('Your comment was deleted.'));
     }
 
     // Pressing one's own vote again takes it back; the other button turns it.
     async function vote(rec, value) {
-      const votes = load(VOTES), id = rec.c.id, already = 'You have already voted on this comment.';
+      const votes = load(VOTES), id = rec.c.id, already = t('You have already voted on this comment.');
       const undo = votes[id] === value, sso = S.sso ? {sso_token: S.sso} : null;
       try {
         const {comment} = await (undo ? call('DELETE', `comments/${id}/votes`, sso)
@@ -482,7 +498,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           b.setAttribute('aria-pressed', String(!undo && value === 1 - 2 * i));
           b.lastChild.textContent = n;
         });
-        say(undo ? 'Vote taken back' : value > 0 ? 'Voted up' : 'Voted down');
+        say(undo ? t('Vote taken back') : value > 0 ? t('Voted up') : t('Voted down'));
       } catch (e) {
         if (e.code === 'no_vote') { const next = {...votes}; delete next[id]; save(VOTES, next); }
         if (e.code === 'already_voted') note(rec, already);
@@ -491,10 +507,11 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     }
 
     function reportForm(rec, close) {
-      const reason = h('select', {}, Object.entries(REASONS).map(([v, t]) => h('option', {value: v, text: t})));
+      const reasons = {spam: t('Spam'), abuse: t('Abuse'), off_topic: t('Off-topic'), misinformation: t('Misinformation'), other: t('Other')};
+      const reason = h('select', {}, Object.entries(reasons).map(([value, text]) => h('option', {value, text})));
       const why = h('input', {type: 'text', maxlength: 500});
       const alert = h('div.th-alert', {role: 'alert'});
-      const send = h('button.th-submit', {type: 'submit', text: 'Send report'});
+      const send = h('button.th-submit', {type: 'submit', text: t('Send report')});
       return h('form.th-report-form', {novalidate: true, async onsubmit(ev) {
         ev.preventDefault();
         send.disabled = true;
@@ -508,9 +525,9 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
           note(rec, e.message);
         } finally { send.disabled = false; }
       }},
-      field('reason', 'Why are you reporting this comment?', reason),
-      field('note', 'Note for the moderators (optional)', why),
-      alert, h('div.th-buttons', {}, send, button('th-cancel', 'Cancel', () => close(true))));
+      field('reason', t('Why are you reporting this comment?'), reason),
+      field('note', t('Note for the moderators (optional)'), why),
+      alert, h('div.th-buttons', {}, send, button('th-cancel', t('Cancel'), () => close(true))));
     }
 
     // --- live updates: on `changed`, page 1 again (304 when nothing changed), merged in place ------
@@ -545,7 +562,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         }
         if (pending) {
           if (typing() && unseen(pending.comments)) {
-            if (news.hidden) say('New comments');
+            if (news.hidden) say(t('New comments'));
             offer();
           } else apply();
         }
@@ -559,7 +576,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
 
     function offer() {
       const n = pending ? unseen(pending.comments) : 0;
-      news.textContent = `${n} new comment${n === 1 ? '' : 's'} — show`;
+      news.textContent = tn('{n} new comment — show', '{n} new comments — show', n);
       news.hidden = !n;
     }
 
@@ -614,7 +631,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       if (data.story.closed) closeStory(true, data.story);
       if (!S.cursor && data.next_cursor) more.hidden = !(S.cursor = data.next_cursor);
       setTotal(data.total);
-      if (fresh.length) say('New comments');
+      if (fresh.length) say(t('New comments'));
       return fresh;
     }
 
@@ -634,7 +651,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
       const q = new URLSearchParams([['site', SITE], ...urls.slice(i, i + 200).map(u => ['url', u])]);
       call('GET', 'counts?' + q).then(d => els.forEach(e => {
         const n = d.counts[abs(e)];
-        if (n != null) e.textContent = e.dataset.townhallCount = n;
+        if (n != null) e.textContent = NF.format(e.dataset.townhallCount = n);
       }), () => 0);
     }
   }
@@ -646,13 +663,15 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
     const target = D.querySelector(opt.townhallTarget || '#townhall-comments');
     const canonical = D.querySelector('link[rel=canonical]');
     if (target) {
-      mount(target, {url: opt.townhallUrl || (canonical && canonical.href) || location.href.split('#')[0],
+      mountNow(target, {url: opt.townhallUrl || (canonical && canonical.href) || location.href.split('#')[0],
         sort: opt.townhallSort, theme: opt.townhallTheme, sso: opt.townhallSsoToken});
     }
-    counts();
+    ready.then(counts);
   }
 
-  W.Townhall = {mount: (el, o = {}) => mount(el, {...o, url: o.url || location.href.split('#')[0]}), counts};
+  const mountNow = (el, o) => ready.then(() => mount(el, o));
+  W.Townhall = {mount: (el, o = {}) => mountNow(el, {...o, url: o.url || location.href.split('#')[0]}),
+    counts: () => ready.then(counts)};
   if (!SITE) return;
   if (D.readyState === 'loading') D.addEventListener('DOMContentLoaded', start);
   else start();
