@@ -60,6 +60,9 @@ def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
                 str(schemathesis), "run", f"{url}/api/v1/openapi.json", "--url", f"{url}/api/v1",
                 "--checks", "not_a_server_error", "--max-examples", MAX_EXAMPLES, "--seed", SEED,
                 "--workers", "2", "--request-timeout", "20", "--generation-database", "none",
+                # Adding a webhook resolves its host name: fuzzed names would send hundreds of DNS
+                # look-ups off this machine. Webhooks have their own tests against a local receiver.
+                "--exclude-path-regex", "/webhooks",
                 "-H", f"Authorization: Bearer {key.group()}",
                 "-H", "X-Townhall-Reader: fuzz-reader-0123456789",
             ],
