@@ -71,7 +71,7 @@ def add_webhook(request: Request) -> Response:
             raise Invalid("choose at least one event")
         _hook, secret = services_of(request).webhooks.add(site.id, url, chosen)
     except Invalid as exc:
-        values = {"url": url, "events": chosen}
+        values: dict[str, object] = {"url": url, "events": chosen}
         return _render(
             request, site, error=exc.message[:1].upper() + exc.message[1:] + ".", values=values, status=422
         )

@@ -14,6 +14,7 @@ tried again later with a growing delay.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import logging
@@ -195,7 +196,7 @@ class WebhookService:
         with self.storage.write() as tx:
             return self._enqueue(tx, webhook.id, webhook.site_id, TEST_EVENT, {"message": "test event"})
 
-    def deliveries(self, site_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    def deliveries(self, site_id: str, limit: int = 50) -> builtins.list[dict[str, Any]]:  # not self.list
         with self.storage.read() as tx:
             return tx.webhooks.deliveries(site_id, limit)
 
