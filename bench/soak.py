@@ -30,7 +30,10 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from run import WORDS, Process, Townhall, free_port, http, running  # noqa: I001 - bench/ is the script's dir
+
+from tests import servers  # noqa: E402 - the tests' helper starts a throwaway PostgreSQL
 
 ORIGIN = "http://news.example"
 READY_TIMEOUT = 300.0
@@ -146,11 +149,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--database-url", default="", help="default: SQLite in a temporary directory")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
     parser.add_argument("--samples", type=int, default=10, help="memory readings during the soak")
     parser.add_argument("--max-seconds", type=float, default=3600.0, help="stop posting after this long")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "soak.json")
     args = parser.parse_args(argv)
+    if args.postgres:
+        with servers.postgres() as url:
+            args.database_url = url
+            return soak(args)
+    return soak(args)
 
+
+def soak(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="townhall-soak-") as tmp:
         work = Path(tmp)
         server = Townhall(work, ORIGIN)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import tempfile
@@ -11,23 +10,11 @@ from pathlib import Path
 
 import click
 import uvicorn
-from starlette.applications import Starlette
 
 from townhall.cli import Context, pass_context
 from townhall.config import describe, markdown_table, masked
 from townhall.ops.logs import log_config
 from townhall.ops.metrics import MULTIPROCESS_ENV
-
-SERVE_ENV = "_TOWNHALL_SERVE"  # hands the CLI's settings to worker processes
-
-
-def app_from_environment() -> Starlette:
-    """Uvicorn's factory for worker processes: rebuild the app from what `serve` handed down."""
-    from townhall.app import create_app  # noqa: PLC0415
-
-    handed = json.loads(os.environ[SERVE_ENV])
-    context = Context(handed["config"], handed["overrides"])
-    return create_app(context.settings())
 
 
 @click.command()
@@ -37,7 +24,8 @@ def app_from_environment() -> Starlette:
 @pass_context
 def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the comment server."""
-    from townhall.app import ConfigurationProblem, create_app, resolve_secret  # noqa: PLC0415
+    from townhall.app import ConfigurationProblem, create_app, load_moderator, resolve_secret  # noqa: PLC0415
+    from townhall.cli.prefork import serve_forked  # noqa: PLC0415
 
     settings = ctx.settings(host=host, port=port, workers=workers)
     storage = ctx.storage(settings)
@@ -55,19 +43,17 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     if app is None:
         if settings.metrics_enabled:
             share_metrics_directory()
-        overrides = {**ctx.overrides, "host": host, "port": port, "workers": workers}
-        config_path = str(ctx.config_path) if ctx.config_path else None
-        os.environ[SERVE_ENV] = json.dumps({"config": config_path, "overrides": overrides})
-        uvicorn.run(
-            "townhall.cli.serve:app_from_environment",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level=settings.log_level,
-            proxy_headers=False,  # the app applies `trusted_proxies` itself
-            log_config=logging_config,
-        )
+        # Loaded and warmed once here, then shared copy-on-write by the forked workers.
+        moderator = load_moderator(settings)
+        warm = getattr(moderator, "warm", None)
+        if warm is not None:
+            warm()
+        options = {
+            "log_level": settings.log_level,
+            "proxy_headers": False,  # the app applies `trusted_proxies` itself
+            "log_config": logging_config,
+        }
+        serve_forked(settings, moderator, options)
         return
     # proxy_headers=False: uvicorn would otherwise believe 127.0.0.1; the app applies `trusted_proxies`.
     uvicorn.run(

@@ -14,9 +14,13 @@ if TYPE_CHECKING:
 
 __all__ = ["build_moderator"]
 
+SERVER_ARTICLE_CACHE = 256
+
 
 def build_moderator(threads: int = 1) -> Pipeline:
     # Imported here so that the CLI and a server with moderation off never load the models.
     from townhall.moderation.pipeline import Models, Pipeline  # noqa: PLC0415
 
-    return Pipeline(Models.load(threads=threads))
+    # ~30 kB a real article in memory; the stories table keeps every one (loading it back costs
+    # about 1 ms), so the server keeps only the recently commented stories here.
+    return Pipeline(Models.load(threads=threads), article_cache=SERVER_ARTICLE_CACHE)
