@@ -50,9 +50,13 @@ bench: install system-deps ## Reads and posts vs Isso and static nginx; moderati
 	$(PY) bench/run.py
 	$(PY) bench/moderation.py
 
-messages: install ## Extract the widget's strings into townhall/locale/widget.pot and update the .po files
+messages: install ## Extract the strings (widget, reader messages) into townhall/locale/*.pot and update the .po files
 	$(VENV)/bin/pybabel extract -F townhall/locale/widget.cfg --no-default-keywords -k t -k tn:1,2 \
 	  --no-location --omit-header -o townhall/locale/widget.pot .
 	$(VENV)/bin/pybabel update -D widget -i townhall/locale/widget.pot -d townhall/locale --no-wrap
+	$(VENV)/bin/pybabel extract -F townhall/locale/messages.cfg --no-default-keywords -k N_ -k say:2 -k gettext \
+	  -k Invalid -k NotFound -k Unauthorized -k Forbidden -k Conflict -k RateLimited -k TooLarge \
+	  --no-location --omit-header -o townhall/locale/messages.pot .
+	$(VENV)/bin/pybabel update -D messages -i townhall/locale/messages.pot -d townhall/locale --no-wrap
 
 .PHONY: messages help install system-deps demo test lint fmt typecheck bench

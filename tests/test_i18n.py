@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import re
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -63,3 +64,32 @@ def test_one_language_is_served_and_it_is_small() -> None:
     for lang in ("de", "fr"):  # fetched beside embed.js, once, cached an hour
         assert len(gzip.compress(orjson.dumps(i18n.widget_messages(lang)), 9)) < 2048
     assert b"embed/i18n/" in widget.served("embed.js")
+
+
+def _message_msgids() -> list[str]:
+    """What `make messages` extracts for the server's reader messages (townhall/locale/messages.cfg)."""
+    keywords: dict[str, Any] = dict.fromkeys(("N_", "gettext", *ERROR_CLASSES))
+    keywords["say"] = (2,)
+    cfg = (ROOT / "locale" / "messages.cfg").read_text()
+    paths = re.findall(r"^\[python: townhall/(.+)\]$", cfg, flags=re.M)
+    assert len(paths) > 5
+    ids = []
+    for path in paths:
+        for _line, msg, _comments, _ctx in extract_from_file("python", str(ROOT / path), keywords=keywords):
+            if msg:
+                ids.append(msg if isinstance(msg, str) else msg[0])
+    return ids
+
+
+ERROR_CLASSES = ("Invalid", "NotFound", "Unauthorized", "Forbidden", "Conflict", "RateLimited", "TooLarge")
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_every_reader_message_is_translated_with_its_placeholders(lang: str) -> None:
+    ids = _message_msgids()
+    assert "Comments are closed." in ids and len(ids) > 50
+    translations = i18n.translations(lang)
+    for msgid in ids:
+        text = translations.gettext(msgid)
+        assert text != msgid, f"{lang}: no translation for {msgid!r}"
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(msgid)), (lang, msgid, text)

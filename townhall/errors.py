@@ -15,13 +15,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from townhall.i18n import N_
+
 
 class TownhallError(Exception):
     code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: Mapping[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: Mapping[str, str] | None = None,
+        params: Mapping[str, object] | None = None,
+    ):
+        # ``message`` is an English msgid; with ``params`` it has ``{name}`` placeholders, filled in
+        # here for English and after translating by whoever shows it in another language.
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message.format(**self.params) if self.params else message
+        super().__init__(self.message)
         if code:
             self.code = code
         self.fields = dict(fields or {})
@@ -51,7 +64,7 @@ class Closed(Conflict):
     code = "comments_closed"
 
     def __init__(self) -> None:
-        super().__init__("Comments are closed.")
+        super().__init__(N_("Comments are closed."))
 
 
 class TooLarge(TownhallError):

@@ -115,6 +115,11 @@ def widget_messages(lang: str) -> dict[str, Any]:
     return {"lang": lang if cat is not None else DEFAULT, "messages": out}
 
 
+def N_(message: str) -> str:
+    """Marks a msgid said later (a constant, a field's note) for `make messages`; returns it as is."""
+    return message
+
+
 def gettext(lang: str, message: str, **values: Any) -> str:
     """``message`` in ``lang``, with ``{name}`` placeholders filled in after translating."""
     text = translations(lang).gettext(message)

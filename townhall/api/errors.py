@@ -8,7 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from townhall import errors
+from townhall import errors, i18n
+from townhall.api.language import language
 from townhall.api.shape import FastJSONResponse
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,12 @@ def _field_name(loc: tuple[object, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _domain(_request: Request, exc: Exception) -> FastJSONResponse:
+async def _domain(request: Request, exc: Exception) -> FastJSONResponse:
     assert isinstance(exc, errors.TownhallError)
-    return error_response(status_for(exc), exc.code, exc.message, exc.fields)
+    lang = language(request)
+    message = i18n.gettext(lang, exc.template, **exc.params)
+    fields = {name: i18n.gettext(lang, text) for name, text in exc.fields.items()}
+    return error_response(status_for(exc), exc.code, message, fields)
 
 
 async def _validation(_request: Request, exc: Exception) -> FastJSONResponse:

@@ -11,13 +11,16 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from townhall import i18n
 from townhall.api import shape
+from townhall.api.language import language, say
 from townhall.api.schemas import MAX_ID, CheckComment, EditComment, NewComment, NewReport, NewVote, VoteOwner
 from townhall.api.security import READER_TOKEN, SSO_TOKEN
 from townhall.api.state import ApiState, api_state, check_origin, client_ip, reader_key
 from townhall.api.threads import page_key, page_response
 from townhall.errors import Invalid, NotFound
 from townhall.models import Comment, Site
+from townhall.services.comments import reader_note
 from townhall.services.holds import causes
 from townhall.services.identity import from_sso, guest, keyed_hash, network_key
 from townhall.services.mail import check_address
@@ -131,14 +134,15 @@ def post_comment(
         reader_key=keyed_hash(services.secret, f"reader:{reader}")[:40] if reader else None,
     )
     _count_decision(state, the_site, posted.comment)
+    gettext = i18n.translations(language(request)).gettext
     body = {
-        "comment": shape.own(posted.comment, the_site.settings.edit_window_minutes),
+        "comment": shape.own(posted.comment, the_site.settings.edit_window_minutes, gettext),
         "edit_token": posted.edit_token,
         "status": posted.comment.status.value,
-        "message": posted.message,
+        "message": reader_note(posted.comment.status, posted.comment.verdict, gettext),
     }
     if notify_to and posted.comment.status is not CommentStatus.REJECTED:
-        body["notify"] = services.notices.subscribe(the_site, posted.comment, notify_to).message
+        body["notify"] = gettext(services.notices.subscribe(the_site, posted.comment, notify_to).message)
     return shape.FastJSONResponse(body, status_code=201)
 
 
@@ -150,7 +154,8 @@ def check_comment(request: Request, state: State, data: CheckComment) -> dict[st
     the_site = state.site(data.site)
     check_origin(request, the_site)
     state.writes.check(client_ip(request))
-    nudge = state.services.nudge.check(the_site, data.url, data.body, data.parent_id)
+    gettext = i18n.translations(language(request)).gettext
+    nudge = state.services.nudge.check(the_site, data.url, data.body, data.parent_id, gettext)
     return {
         "ask": nudge.ask,
         "question": nudge.question,
@@ -178,7 +183,8 @@ def own_comment(
 ) -> dict[str, Any]:
     _check_comment_origin(request, state, comment_id)
     comment = state.services.comments.own(comment_id, edit_token)
-    return {"comment": shape.own(comment, _edit_window(state, comment))}
+    gettext = i18n.translations(language(request)).gettext
+    return {"comment": shape.own(comment, _edit_window(state, comment), gettext)}
 
 
 @router.patch("/comments/{comment_id}", summary="Edit your comment within the edit window")
@@ -189,10 +195,11 @@ def edit_comment(
     state.writes.check(client_ip(request))
     posted = state.services.comments.edit(comment_id, edit_token, data.body)
     _count_decision(state, _site_of(state, posted.comment), posted.comment)
+    gettext = i18n.translations(language(request)).gettext
     return {
-        "comment": shape.own(posted.comment, _edit_window(state, posted.comment)),
+        "comment": shape.own(posted.comment, _edit_window(state, posted.comment), gettext),
         "status": posted.comment.status.value,
-        "message": posted.message,
+        "message": reader_note(posted.comment.status, posted.comment.verdict, gettext),
     }
 
 
@@ -266,7 +273,7 @@ def report(request: Request, state: State, comment_id: CommentId, data: NewRepor
     assert reporter is not None
     state.writes.check(client_ip(request))
     services.comments.report(comment_id, reporter, data.reason, data.note)
-    return {"message": "Thank you. A moderator will look at this comment."}
+    return {"message": say(request, "Thank you. A moderator will look at this comment.")}
 
 
 @router.get("/sites/{site_id}/config", summary="What the widget needs to know about a site")

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 
 from townhall.api.schemas import iso
 from townhall.models import Comment, Story, ThreadPage
+from townhall.services.comments import Gettext, reader_note
 from townhall.types import CommentStatus
 
 
@@ -45,13 +46,14 @@ def comment(c: Comment) -> dict[str, Any]:
     }
 
 
-def own(c: Comment, edit_window_minutes: int) -> dict[str, Any]:
-    """A comment as its author sees it: with the raw text and until when it can be changed."""
+def own(c: Comment, edit_window_minutes: int, gettext: Gettext = str) -> dict[str, Any]:
+    """A comment as its author sees it: with the raw text, until when it can be changed and, when
+    it is held or refused, why (in gettext's language)."""
     data = comment(c)
     data["body"] = c.body
     data["editable_until"] = iso(c.created_at + timedelta(minutes=edit_window_minutes))
     waiting_or_refused = c.status in (CommentStatus.HELD, CommentStatus.REJECTED)
-    data["message"] = (c.verdict or {}).get("reader_message", "") if waiting_or_refused else ""
+    data["message"] = reader_note(c.status, c.verdict, gettext) if waiting_or_refused else ""
     return data
 
 

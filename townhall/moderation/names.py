@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from townhall.i18n import N_
 from townhall.moderation.signal import Article, CommentInput, SignalResult
 from townhall.moderation.signals.toxicity import ToxicitySignal
 from townhall.moderation.signals.wordlists import WordListSignal
@@ -55,11 +56,11 @@ def clean(raw: str) -> str:
 def problem(name: str, max_chars: int) -> str | None:
     """Why a cleaned name cannot be used, or None."""
     if not name:
-        return "a name is required"
+        return N_("a name is required")
     if len(name) > max_chars:
         return f"name is longer than {max_chars} characters"
     if not any(unicodedata.category(ch)[0] in "LNS" for ch in name):
-        return "a name needs at least one letter, digit or symbol"
+        return N_("a name needs at least one letter, digit or symbol")
     return None
 
 

@@ -7,10 +7,11 @@ ones fall back to the defaults below); pre-moderation holds everything that is n
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from townhall.i18n import N_
 from townhall.models import SiteSettings
 from townhall.moderation.signal import SignalResult
 from townhall.moderation.verdict import ModerationRequest, Verdict
@@ -32,14 +33,20 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
 # Model signals whose borderline holds a trusted reader skips; word lists are the site's own rule.
 SKIPPABLE = frozenset({"toxicity", "off_topic", "spam"})
 
-# What a reader is told: general terms, never scores.
+# What a reader is told: general terms, never scores. These are gettext msgids (English); the
+# server says them in the reader's language (townhall/locale/*/LC_MESSAGES/messages.po).
+REJECTED = N_("Your comment was not published because {why}.")
+HELD = N_("Your comment is awaiting review by a moderator because {why}.")
+PRE_MODERATED = N_(
+    "Your comment is awaiting review: a moderator reads every comment on this site before it appears."
+)
 READER_REASONS = {
-    "toxicity": "it may break this site's rules on respectful language",
-    "off_topic": "it may not be about this story",
-    "spam": "it looks like advertising or a repeated message",
-    "words": "it contains words this site checks before publishing",
-    "trust": "recent comments from you were not published",
-    "name": "the name you gave is checked by a moderator first",
+    "toxicity": N_("it may break this site's rules on respectful language"),
+    "off_topic": N_("it may not be about this story"),
+    "spam": N_("it looks like advertising or a repeated message"),
+    "words": N_("it contains words this site checks before publishing"),
+    "trust": N_("recent comments from you were not published"),
+    "name": N_("the name you gave is checked by a moderator first"),
 }
 
 
@@ -49,6 +56,18 @@ class Trust:
 
     trusted: bool = False
     recent_rejections: int = 0
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def reader_message(decision: Decision, names: Sequence[str], gettext: Callable[[str], str] = _same) -> str:
+    """What the author is told about a held or rejected comment, in gettext's language."""
+    if not names:
+        return gettext(PRE_MODERATED) if decision is Decision.HOLD else ""
+    why = "; ".join(gettext(READER_REASONS[n]) if n in READER_REASONS else n for n in names)
+    return gettext(REJECTED if decision is Decision.REJECT else HELD).format(why=why)
 
 
 def thresholds_for(settings: SiteSettings) -> dict[str, dict[str, float]]:
@@ -116,25 +135,22 @@ def decide(
             head_reasons.append(f"site calibration {p:.2f} ≥ {bar:.2f} ({lead})")
     mode = settings.moderation_mode.value
     if rejects:
-        why = "; ".join(READER_REASONS.get(n, n) for n in rejects)
         return Verdict(
             Decision.REJECT,
             tuple(reason(n, "reject") for n in rejects),
-            f"Your comment was not published because {why}.",
+            reader_message(Decision.REJECT, rejects),
             recorded,
             mode,
+            tuple(rejects),
         )
     reasons = [reason(n, "hold") for n in holds if not (head and n in SKIPPABLE)] + head_reasons
     reasons += [f"{n} borderline, skipped for a trusted reader" for n in skipped]
     if holds:
-        why = "; ".join(READER_REASONS.get(n, n) for n in holds)
-        message = f"Your comment is awaiting review by a moderator because {why}."
-        return Verdict(Decision.HOLD, tuple(reasons), message, recorded, mode)
+        message = reader_message(Decision.HOLD, holds)
+        return Verdict(Decision.HOLD, tuple(reasons), message, recorded, mode, tuple(holds))
     if settings.moderation_mode is ModerationMode.PRE:
-        message = (
-            "Your comment is awaiting review: a moderator reads every comment on this site before it appears."
-        )
-        return Verdict(Decision.HOLD, (*reasons, "pre-moderation"), message, recorded, mode)
+        message = reader_message(Decision.HOLD, ())
+        return Verdict(Decision.HOLD, (*reasons, "pre-moderation"), message, recorded, mode, ())
     return Verdict(Decision.PUBLISH, tuple(reasons), "", recorded, mode)
 
 

@@ -35,15 +35,21 @@ class Verdict:
     reader_message: str = ""
     signals: dict[str, dict[str, Any]] = field(default_factory=dict)
     mode: str = "post"
+    # The signals the reader's message names (policy.READER_REASONS), so that it can be said again in
+    # the reader's language; None when the message is only ever the text above.
+    reader_reasons: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "decision": self.decision.value,
             "reasons": list(self.reasons),
             "reader_message": self.reader_message,
             "signals": self.signals,
             "mode": self.mode,
         }
+        if self.reader_reasons is not None:
+            data["reader_reasons"] = list(self.reader_reasons)
+        return data
 
 
 class Representations(Protocol):

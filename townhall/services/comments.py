@@ -11,13 +11,16 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from townhall.i18n import N_
 from townhall.models import Comment, Site, Story, ThreadPage
 from townhall.moderation import names
-from townhall.moderation.policy import WithoutModels
+from townhall.moderation.policy import WithoutModels, reader_message
 from townhall.moderation.signals.spam import fingerprint
 from townhall.moderation.verdict import Moderator, Verdict
 from townhall.services.bans import BanKeys
@@ -73,12 +76,31 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     return score, comment_id
 
 
-def _message(verdict: Verdict, status: CommentStatus) -> str:
+Gettext = Callable[[str], str]
+
+PUBLISHED_NOTE = N_("Your comment is published.")
+HELD_NOTE = N_("Your comment is awaiting moderation and will appear once approved.")
+REJECTED_NOTE = N_("Your comment was not published because it breaks this site's rules.")
+
+
+def reader_note(status: CommentStatus, verdict: Mapping[str, Any] | None, gettext: Gettext = str) -> str:
+    """What the author is told about their comment, in gettext's language.
+
+    The policy's message is said again from its reasons; a moderator's own words are kept as written.
+    """
     if status is CommentStatus.PUBLISHED:
-        return "Your comment is published."
-    if status is CommentStatus.HELD:
-        return verdict.reader_message or "Your comment is awaiting moderation and will appear once approved."
-    return verdict.reader_message or "Your comment was not published because it breaks this site's rules."
+        return gettext(PUBLISHED_NOTE)
+    verdict = verdict or {}
+    names = verdict.get("reader_reasons")
+    if names is not None and verdict.get("decision") in (Decision.HOLD.value, Decision.REJECT.value):
+        text = reader_message(Decision(verdict["decision"]), [str(n) for n in names], gettext)
+    else:
+        text = gettext(str(verdict.get("reader_message") or ""))
+    return text or gettext(HELD_NOTE if status is CommentStatus.HELD else REJECTED_NOTE)
+
+
+def _message(verdict: Verdict, status: CommentStatus) -> str:
+    return reader_note(status, verdict.to_dict())
 
 
 class CommentService:
@@ -399,10 +421,12 @@ class CommentService:
             raise Invalid("comment must not be empty", fields={"body": "required"})
         if not names.clean(body):
             # Only zero-width, bidi or control characters: nothing a reader would see.
-            raise Invalid("comment has no visible text", fields={"body": "no visible text"})
+            raise Invalid("comment has no visible text", fields={"body": N_("no visible text")})
         if len(body) > self.limits.max_chars:
             raise Invalid(
-                f"comment is longer than {self.limits.max_chars} characters", fields={"body": "too long"}
+                "comment is longer than {max} characters",
+                fields={"body": N_("too long")},
+                params={"max": self.limits.max_chars},
             )
         return body
 
@@ -412,10 +436,12 @@ class CommentService:
             return
         word = names.imitates(identity.name, site.name)
         if word:
-            message = (
-                f"this name is kept for {site.name}'s staff (it reads as “{word}”); please choose another"
+            raise Invalid(
+                "this name is kept for {site}'s staff (it reads as “{word}”); please choose another",
+                fields={"author_name": N_("reserved for staff")},
+                code="name_reserved",
+                params={"site": site.name, "word": word},
             )
-            raise Invalid(message, fields={"author_name": "reserved for staff"}, code="name_reserved")
 
     def _parent(self, story: Story, parent_id: int) -> Comment:
         with self.storage.read() as tx:

@@ -220,6 +220,7 @@ class Decisions:
             return False
         # The reason goes where the author's view of their comment reads its message from.
         verdict = {**(comment.verdict or {}), "reader_message": reason}
+        verdict.pop("reader_reasons", None)  # the moderator's own words replace the policy's message
         details = {"action": "reject", **(details or {})}
         self._move(
             tx, comment, CommentStatus.REJECTED, actor, reason, details, featured=False, verdict=verdict

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import jwt
 
 from townhall.errors import Invalid, Unauthorized
+from townhall.i18n import N_
 from townhall.models import Site
 from townhall.moderation import names
 from townhall.services.text import plain
@@ -50,7 +51,7 @@ def guest(
         raise Invalid(why, fields={"author_name": why})
     email = (email or "").strip() or None
     if email and ("@" not in email or len(email) > 320 or any(ch.isspace() for ch in email)):
-        raise Invalid("e-mail address is not valid", fields={"author_email": "not an e-mail address"})
+        raise Invalid("e-mail address is not valid", fields={"author_email": N_("not an e-mail address")})
     # The reader token the widget keeps is what ties a guest's comments together. Without one a
     # guest is a new author each time: a name and e-mail anyone can type prove nothing.
     basis = f"reader:{reader}" if reader else f"anonymous:{secrets.token_hex(16)}"

@@ -20,6 +20,7 @@ from typing import Any
 
 from townhall.config import Settings
 from townhall.errors import Invalid
+from townhall.i18n import N_
 from townhall.services.clock import Clock, utcnow
 from townhall.storage import Repos, Storage
 
@@ -51,7 +52,7 @@ def check_address(email: str, field: str = "email") -> str:
         or any(c.isspace() or c in '<>,;"' for c in address)
         or len(address) > 320
     ):
-        raise Invalid("that e-mail address does not look right", fields={field: "not an e-mail address"})
+        raise Invalid("that e-mail address does not look right", fields={field: N_("not an e-mail address")})
     return f"{local}@{domain.lower()}"
 
 

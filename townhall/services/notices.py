@@ -15,6 +15,7 @@ import hmac
 from dataclasses import dataclass
 
 from townhall.errors import Invalid, NotFound
+from townhall.i18n import N_
 from townhall.models import Comment, Site
 from townhall.services.clock import Clock, utcnow
 from townhall.services.mail import Outbox, check_address
@@ -78,8 +79,8 @@ class ReplyNotices:
             if not confirmed:
                 self._queue_confirmation(tx, site, sub_id, email)
         if confirmed:
-            return Subscribed(sub_id, True, "You will get an e-mail when someone replies.")
-        return Subscribed(sub_id, False, "Check your e-mail to confirm reply notifications.")
+            return Subscribed(sub_id, True, N_("You will get an e-mail when someone replies."))
+        return Subscribed(sub_id, False, N_("Check your e-mail to confirm reply notifications."))
 
     def confirm(self, token: str) -> dict[str, str]:
         sub_id = self._check("confirm", token)

@@ -8,10 +8,12 @@ site's choice (``SiteSettings.nudge``); scores are never shown, only what they p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from townhall.errors import NotFound
+from townhall.i18n import N_
 from townhall.models import Site
 from townhall.services.comments import CommentService
 from townhall.services.holds import causes
@@ -19,11 +21,13 @@ from townhall.types import CommentStatus
 
 ASKED_ABOUT = ("off_topic", "toxicity")  # what an author is asked about; the rest is for moderators
 QUESTIONS = {
-    ("off_topic",): "This doesn't seem to be about this story. Post anyway, or edit?",
-    ("toxicity",): "This may come across as uncivil. Post anyway, or edit?",
-    ("off_topic", "toxicity"): "This doesn't seem to be about this story, and may come across as uncivil. "
-    "Post anyway, or edit?",
+    ("off_topic",): N_("This doesn't seem to be about this story. Post anyway, or edit?"),
+    ("toxicity",): N_("This may come across as uncivil. Post anyway, or edit?"),
+    ("off_topic", "toxicity"): N_(
+        "This doesn't seem to be about this story, and may come across as uncivil. Post anyway, or edit?"
+    ),
 }
+Gettext = Callable[[str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,38 +38,45 @@ class Nudge:
     concerns: tuple[str, ...] = ()  # the signals behind it: "off_topic", "toxicity"
 
 
-def _quoted(words: list[str]) -> str:
-    quoted = [f"“{w}”" for w in words]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+def _quoted(words: list[str], gettext: Gettext) -> str:
+    quoted = [gettext("“{word}”").format(word=w) for w in words]
+    if len(quoted) == 1:
+        return quoted[0]
+    return gettext("{some} and {last}").format(some=", ".join(quoted[:-1]), last=quoted[-1])
 
 
-def _off_topic_words(title: str, evidence: dict[str, Any]) -> str:
+def _off_topic_words(title: str, evidence: dict[str, Any], gettext: Gettext) -> str:
     text = (
-        f"It reads as if it were about something other than “{title}”."
+        gettext("It reads as if it were about something other than “{title}”.").format(title=title)
         if title
-        else ("It reads as if it were about something other than this story.")
+        else gettext("It reads as if it were about something other than this story.")
     )
     foreign = [str(t).capitalize() for t in evidence.get("foreign_terms") or []][:3]
     if foreign:
-        text += f" It mentions {_quoted(foreign)}, which the story does not."
+        mentions = gettext("It mentions {words}, which the story does not.")
+        text += " " + mentions.format(words=_quoted(foreign, gettext))
     return text
 
 
-def _toxicity_words(evidence: dict[str, Any]) -> str:
+def _toxicity_words(evidence: dict[str, Any], gettext: Gettext) -> str:
     words = list(dict.fromkeys(str(s.get("text", "")) for s in evidence.get("spans") or [] if s.get("text")))[
         :3
     ]
     if words:
-        return f"Words like {_quoted(words)} may read as hostile to other readers."
-    return "Its tone may read as hostile to other readers."
+        hostile = gettext("Words like {words} may read as hostile to other readers.")
+        return hostile.format(words=_quoted(words, gettext))
+    return gettext("Its tone may read as hostile to other readers.")
 
 
 class NudgeService:
     def __init__(self, comments: CommentService):
         self.comments = comments
 
-    def check(self, site: Site, url: str, body: str, parent_id: int | None = None) -> Nudge:
-        """Whether to ask the author before posting ``body`` under the story at ``url``."""
+    def check(
+        self, site: Site, url: str, body: str, parent_id: int | None = None, gettext: Gettext = str
+    ) -> Nudge:
+        """Whether to ask the author before posting ``body`` under the story at ``url``; what the
+        author is told is in gettext's language."""
         body = self.comments.check_body(body)
         if not site.settings.nudge:
             return Nudge(False)
@@ -93,7 +104,8 @@ class NudgeService:
         signals = verdict["signals"]
         evidence = []
         if "off_topic" in concerns:
-            evidence.append(_off_topic_words(story.title, signals["off_topic"].get("evidence") or {}))
+            off_topic = signals["off_topic"].get("evidence") or {}
+            evidence.append(_off_topic_words(story.title, off_topic, gettext))
         if "toxicity" in concerns:
-            evidence.append(_toxicity_words(signals["toxicity"].get("evidence") or {}))
-        return Nudge(True, QUESTIONS[concerns], tuple(evidence), concerns)
+            evidence.append(_toxicity_words(signals["toxicity"].get("evidence") or {}, gettext))
+        return Nudge(True, gettext(QUESTIONS[concerns]), tuple(evidence), concerns)
