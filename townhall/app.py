@@ -129,6 +129,12 @@ def schedule_jobs(scheduler: Scheduler, services: Services) -> None:
     services.webhooks.wake = lambda: scheduler.wake("webhooks")
 
 
+def _warm_sites(services: Services) -> None:
+    """The first post's SQL and each site's context, compiled before the first reader pays for it."""
+    for site in services.sites.list():
+        services.comments.warm(site)
+
+
 def create_app(
     config: Settings,
     *,
@@ -174,6 +180,8 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if warm is not None and warmup is not None:
             await run_in_threadpool(warm)
+        await run_in_threadpool(_warm_sites, services)
+        if warmup is not None:
             warmup.finish()
         await broker.start()
         await scheduler.start()

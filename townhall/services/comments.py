@@ -226,6 +226,26 @@ class CommentService:
         assert comment is not None
         return Posted(comment, edit_token, _message(verdict, status))
 
+    def warm(self, site: Site) -> None:
+        """Reads only: compile what the first post to ``site`` would need (its SQL statements,
+        reserved names, moderation context), so that the first reader's comment does not pay for
+        it. Run by the server before it accepts connections."""
+        now = self.clock()
+        guest = Identity(AuthorKind.GUEST, "", "Reader")
+        names.imitates(guest.name, site.name)
+        if site.origins:
+            self.stories.find(site, site.origins[0] + "/")
+        with self.storage.read() as tx:
+            tx.authors.find_id(site.id, guest.kind, guest.external_id)
+            tx.authors.get(0)
+            tx.authors.history(0, now)
+            tx.bans.match(site.id, self.bans.for_post(guest, "", ""), now)
+            tx.stories.get(0)
+            tx.comments.get(0)
+            tx.comments.thread_texts(0, None)
+        self.contexts.site(site)
+        render("*warm*")
+
     def edit(self, comment_id: int, edit_token: str, body: str) -> Posted:
         """The author rewrites a comment within the edit window; it is assessed again."""
         body = self.check_body(body)
