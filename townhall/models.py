@@ -28,6 +28,8 @@ class SiteSettings:
     erasure_mode: str = "remove"
     # Before posting, ask the author when a comment looks off-topic or uncivil (the widget's nudge).
     nudge: bool = False
+    # The language of the site's e-mails and e-mail pages ("en", "de", "fr"); the widget follows the page.
+    language: str = "en"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,7 @@ class SiteSettings:
             "trusted_after_approved": self.trusted_after_approved,
             "erasure_mode": self.erasure_mode,
             "nudge": self.nudge,
+            "language": self.language,
         }
 
     @classmethod
@@ -58,6 +61,7 @@ class SiteSettings:
             trusted_after_approved=int(data.get("trusted_after_approved", 5)),
             erasure_mode=str(data.get("erasure_mode", "remove")),
             nudge=bool(data.get("nudge", False)),
+            language=str(data.get("language", "en")),
         )
 
 

@@ -138,6 +138,9 @@ class SiteSettingsChange(_Body):
     edit_window_minutes: int | None = Field(None, strict=True, ge=0, le=1440)
     trusted_after_approved: int | None = Field(None, strict=True, ge=0, le=1000)
     erasure_mode: Literal["remove", "anonymise"] | None = None
+    language: Literal["en", "de", "fr"] | None = Field(
+        None, description="Language of the site's e-mails and e-mail pages"
+    )
     nudge: bool | None = Field(
         None, strict=True, description="Ask authors before posting a comment that looks off-topic or uncivil"
     )

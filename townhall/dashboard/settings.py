@@ -57,6 +57,7 @@ def form_values(site: Site) -> dict[str, Any]:
         "origins": "\n".join(site.origins),
         "moderation_mode": settings.moderation_mode.value,
         "erasure_mode": settings.erasure_mode,
+        "language": settings.language,
         "nudge": settings.nudge,
         **{name: str(getattr(settings, name)) for name in NUMBERS},
         **{name: "\n".join(getattr(settings, name)) for name in LISTS},
@@ -83,6 +84,7 @@ def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, A
     changes: dict[str, Any] = {
         "moderation_mode": str(body.get("moderation_mode", "")),
         "erasure_mode": str(body.get("erasure_mode") or site.settings.erasure_mode),
+        "language": str(body.get("language") or site.settings.language),
         "nudge": body.get("nudge") == "on",
     }
     for name in NUMBERS:

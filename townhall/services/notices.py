@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from townhall import i18n
 from townhall.errors import Invalid, NotFound
 from townhall.i18n import N_
 from townhall.models import Comment, Site
@@ -107,16 +108,17 @@ class ReplyNotices:
 
     def _queue_confirmation(self, tx: Repos, site: Site, sub_id: int, email: str) -> None:
         link = self.outbox.link(f"/mail/confirm/{self.token('confirm', sub_id)}")
-        text = (
-            f"Someone, hopefully you, asked {site.name} to tell this address about replies to a "
-            f"comment.\n\nTo confirm, open this link:\n{link}\n\n"
+        gettext = i18n.translations(site.settings.language).gettext  # mails speak the site's language
+        text = gettext(
+            "Someone, hopefully you, asked {site} to tell this address about replies to a comment.\n\n"
+            "To confirm, open this link:\n{link}\n\n"
             "If it was not you, ignore this message: nothing will be sent without the confirmation.\n"
-        )
+        ).format(site=site.name, link=link)
         self.outbox.queue(
             tx,
             "confirm",
             email,
-            f"Confirm reply notifications from {site.name}",
+            gettext("Confirm reply notifications from {site}").format(site=site.name),
             text,
             dedupe_key=f"confirm:{sub_id}",
         )
@@ -146,13 +148,19 @@ class ReplyNotices:
         if story is None or site is None:
             return
         unsubscribe = self.outbox.link(f"/mail/unsubscribe/{self.token('unsubscribe', sub['id'])}")
-        title = story.title or story.url
-        text = (
-            f"{reply.author.name} replied to your comment under “{title}”:\n\n"
-            f"{_excerpt(reply.body)}\n\n"
-            f"Read the conversation: {story.url}\n\n"
-            f"--\nYou get this because you asked {site.name} for reply notifications.\n"
-            f"Stop them (one click): {unsubscribe}\n"
+        gettext = i18n.translations(site.settings.language).gettext
+        text = gettext(
+            "{name} replied to your comment under “{title}”:\n\n{excerpt}\n\n"
+            "Read the conversation: {url}\n\n"
+            "--\nYou get this because you asked {site} for reply notifications.\n"
+            "Stop them (one click): {unsubscribe}\n"
+        ).format(
+            name=reply.author.name,
+            title=story.title or story.url,
+            excerpt=_excerpt(reply.body),
+            url=story.url,
+            site=site.name,
+            unsubscribe=unsubscribe,
         )
         headers = {
             "List-Unsubscribe": f"<{unsubscribe}>",
@@ -162,7 +170,7 @@ class ReplyNotices:
             tx,
             "reply",
             sub["email"],
-            f"New reply to your comment on {site.name}",
+            gettext("New reply to your comment on {site}").format(site=site.name),
             text,
             headers,
             dedupe_key=f"reply:{sub['id']}:{reply.id}",

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from townhall import i18n
 from townhall.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from townhall.models import Site, SiteSettings
 from townhall.services.clock import Clock, utcnow
@@ -84,6 +85,14 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
         elif name == "nudge":
             if not isinstance(value, bool):
                 raise Invalid("nudge must be true or false", fields={name: "must be true or false"})
+            values[name] = value
+        elif name == "language":
+            if value not in i18n.LANGUAGES:
+                raise Invalid(
+                    "language must be one of {languages}",
+                    fields={name: "unknown language"},
+                    params={"languages": ", ".join(i18n.LANGUAGES)},
+                )
             values[name] = value
         elif name == "erasure_mode":
             if value not in ERASURE_MODES:

@@ -14,65 +14,87 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
+from townhall import i18n
 from townhall.api.errors import status_for
+from townhall.api.language import language
 from townhall.errors import TownhallError
+from townhall.i18n import N_
 from townhall.services import Services
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta name="robots" content="noindex"><title>{title}</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}
 button{{font:inherit;padding:.5rem 1rem}}</style></head>
 <body><h1>{title}</h1>{body}</body></html>"""
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-    return HTMLResponse(PAGE.format(title=escape(title), body=body), status_code=status, headers=headers)
+class _Words:
+    """The page's words in the reader's language (Accept-Language, or ?lang=)."""
 
+    def __init__(self, request: Request):
+        self.lang = language(request)
+        self.gettext = i18n.translations(self.lang).gettext
 
-def _button(label: str) -> str:
-    return f'<form method="post"><button type="submit">{escape(label)}</button></form>'
+    def __call__(self, message: str, **values: str) -> str:
+        return escape(self.gettext(message).format(**values))
 
+    def page(self, title: str, body: str, status: int = 200) -> HTMLResponse:
+        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "Vary": "Accept-Language"}
+        html = PAGE.format(lang=self.lang, title=self(title), body=body)
+        return HTMLResponse(html, status_code=status, headers=headers)
 
-def _problem(exc: TownhallError) -> HTMLResponse:
-    return _page("This link does not work", f"<p>{escape(exc.message)}</p>", status_for(exc))
+    def ask(self, title: str, text: str, label: str) -> HTMLResponse:
+        """A page that only offers a button: opening a link must not act by itself."""
+        button = f'<form method="post"><button type="submit">{self(label)}</button></form>'
+        return self.page(title, f"<p>{self(text)}</p>{button}")
+
+    def problem(self, exc: TownhallError) -> HTMLResponse:
+        message = escape(self.gettext(exc.template).format(**exc.params))
+        return self.page(N_("This link does not work"), f"<p>{message}</p>", status_for(exc))
 
 
 def mail_routes(services: Services) -> list[BaseRoute]:
     notices = services.notices
 
     async def confirm_page(request: Request) -> HTMLResponse:
-        return _page(
-            "Confirm reply notifications",
-            "<p>Press the button to receive an e-mail when someone replies to your comment.</p>"
-            + _button("Confirm"),
+        return _Words(request).ask(
+            N_("Confirm reply notifications"),
+            N_("Press the button to receive an e-mail when someone replies to your comment."),
+            N_("Confirm"),
         )
 
     async def confirm(request: Request) -> HTMLResponse:
+        say = _Words(request)
         try:
             sub = await run_in_threadpool(notices.confirm, request.path_params["token"])
         except TownhallError as exc:
-            return _problem(exc)
-        return _page(
-            "Reply notifications confirmed",
-            f"<p>{escape(sub['email'])} will be told about replies. "
-            "Every e-mail has a link to stop them.</p>",
+            return say.problem(exc)
+        return say.page(
+            N_("Reply notifications confirmed"),
+            "<p>"
+            + say(
+                N_("{email} will be told about replies. Every e-mail has a link to stop them."),
+                email=sub["email"],
+            )
+            + "</p>",
         )
 
     async def unsubscribe_page(request: Request) -> HTMLResponse:
-        return _page(
-            "Stop reply notifications",
-            "<p>Press the button to stop all reply notifications to this address from this site.</p>"
-            + _button("Unsubscribe"),
+        return _Words(request).ask(
+            N_("Stop reply notifications"),
+            N_("Press the button to stop all reply notifications to this address from this site."),
+            N_("Unsubscribe"),
         )
 
     async def unsubscribe(request: Request) -> HTMLResponse:
+        say = _Words(request)
         try:
             sub = await run_in_threadpool(notices.unsubscribe, request.path_params["token"])
         except TownhallError as exc:
-            return _problem(exc)
-        return _page("Unsubscribed", f"<p>{escape(sub['email'])} will get no more reply notifications.</p>")
+            return say.problem(exc)
+        message = say(N_("{email} will get no more reply notifications."), email=sub["email"])
+        return say.page(N_("Unsubscribed"), f"<p>{message}</p>")
 
     return [
         Route("/mail/confirm/{token:str}", confirm_page, methods=["GET"]),
