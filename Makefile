@@ -50,7 +50,7 @@ bench: install system-deps ## Reads and posts vs Isso and static nginx; moderati
 	$(PY) bench/run.py
 	$(PY) bench/moderation.py
 
-messages: install ## Extract the strings (widget, reader messages) into townhall/locale/*.pot and update the .po files
+messages: install ## Extract the strings (widget, reader messages, dashboard) into townhall/locale/*.pot and update the .po files
 	$(VENV)/bin/pybabel extract -F townhall/locale/widget.cfg --no-default-keywords -k t -k tn:1,2 \
 	  --no-location --omit-header -o townhall/locale/widget.pot .
 	$(VENV)/bin/pybabel update -D widget -i townhall/locale/widget.pot -d townhall/locale --no-wrap
@@ -58,5 +58,8 @@ messages: install ## Extract the strings (widget, reader messages) into townhall
 	  -k Invalid -k NotFound -k Unauthorized -k Forbidden -k Conflict -k RateLimited -k TooLarge \
 	  --no-location --omit-header -o townhall/locale/messages.pot .
 	$(VENV)/bin/pybabel update -D messages -i townhall/locale/messages.pot -d townhall/locale --no-wrap
+	$(VENV)/bin/pybabel extract -F townhall/locale/dashboard.cfg --no-default-keywords -k N_ -k _ -k gettext \
+	  -k ngettext:1,2 --no-location --omit-header -o townhall/locale/dashboard.pot .
+	$(VENV)/bin/pybabel update -D dashboard -i townhall/locale/dashboard.pot -d townhall/locale --no-wrap
 
 .PHONY: messages help install system-deps demo test lint fmt typecheck bench

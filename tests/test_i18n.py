@@ -93,3 +93,16 @@ def test_every_reader_message_is_translated_with_its_placeholders(lang: str) -> 
         text = translations.gettext(msgid)
         assert text != msgid, f"{lang}: no translation for {msgid!r}"
         assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(msgid)), (lang, msgid, text)
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_every_marked_dashboard_string_is_translated(lang: str) -> None:
+    from babel.messages.pofile import read_po
+
+    pot = ROOT / "locale" / "dashboard.pot"
+    with pot.open("rb") as fp:
+        ids = [str(m.id) for m in read_po(fp) if m.id]
+    assert "Sign in" in ids and "Settings saved." in ids
+    translations = i18n.translations(lang, "dashboard")
+    for msgid in ids:
+        assert translations.gettext(msgid) != msgid or msgid in ("Name", "Webhooks", "Dashboard"), msgid

@@ -3,7 +3,8 @@
 The .po files are read with Babel once per process (no compile step, so an editable or a wheel
 install works the same) and turned into gettext translations in memory. Two domains:
 ``widget`` (the strings in embed.js, served to the browser as JSON, one language at a time) and
-``messages`` (what the server itself says to readers: errors, moderation notes, e-mails).
+``messages`` (what the server itself says to readers: errors, moderation notes, e-mails) and
+``dashboard`` (the moderators' pages, so far their frame: navigation, sign-in, notices).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from babel.support import NullTranslations, Translations
 
 DEFAULT = "en"
 LANGUAGES = ("en", "de", "fr")  # English is the source language: its catalogue is the code itself
-DOMAINS = ("widget", "messages")
+DOMAINS = ("widget", "messages", "dashboard")
 
 
 def _po(lang: str, domain: str) -> Catalog | None:

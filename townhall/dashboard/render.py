@@ -1,44 +1,52 @@
-"""Templates: Jinja2 with autoescaping on, the layout's shared context, and small display filters."""
+"""Templates: Jinja2 with autoescaping on, the layout's shared context, and small display filters.
+
+Text in templates goes through gettext (``{{ _("…") }}``, the ``dashboard`` catalogue) in the
+staff member's browser language (Accept-Language, or ``?lang=``); a page renders with ``lang``
+in its context, and a string without a translation stays English.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from townhall import i18n
 from townhall.dashboard.context import ADMIN, PREFIX, QUEUE, SETTINGS, services_of
 from townhall.dashboard.evidence import level, readable
+from townhall.i18n import N_
 from townhall.services.accounts import Session
 
 # What a redirect's ?done= code says; fixed text, so nothing from the URL is reflected onto the page.
 FLASH = {
-    "approved": "Comment approved.",
-    "rejected": "Comment rejected.",
-    "featured": "Comment featured.",
-    "unfeatured": "Comment no longer featured.",
-    "bulk": "Selected comments updated.",
-    "banned": "Author banned.",
-    "unbanned": "Ban lifted.",
-    "notes": "Notes saved.",
-    "closed": "Comments on the story are closed.",
-    "reopened": "Comments on the story are open again.",
-    "scheduled": "Closing date saved.",
-    "settings": "Settings saved.",
-    "erased": "Reader erased. The erasure is recorded below.",
-    "user_added": "User added.",
-    "user_changed": "User updated.",
-    "password": "Password changed. Every other session was signed out.",
-    "logged_out_all": "Signed out everywhere else.",
-    "signed_out": "You are signed out.",
-    "totp_on": "One-time codes are on: sign-ins now ask for a code from your app.",
-    "totp_off": "One-time codes are off.",
-    "webhook_removed": "Webhook removed.",
-    "webhook_test": "Test event queued: it shows in the delivery log below once sent.",
-    "digest_on": "Digest saved.",
-    "digest_off": "Digest stopped.",
+    "approved": N_("Comment approved."),
+    "rejected": N_("Comment rejected."),
+    "featured": N_("Comment featured."),
+    "unfeatured": N_("Comment no longer featured."),
+    "bulk": N_("Selected comments updated."),
+    "banned": N_("Author banned."),
+    "unbanned": N_("Ban lifted."),
+    "notes": N_("Notes saved."),
+    "closed": N_("Comments on the story are closed."),
+    "reopened": N_("Comments on the story are open again."),
+    "scheduled": N_("Closing date saved."),
+    "settings": N_("Settings saved."),
+    "erased": N_("Reader erased. The erasure is recorded below."),
+    "user_added": N_("User added."),
+    "user_changed": N_("User updated."),
+    "password": N_("Password changed. Every other session was signed out."),
+    "logged_out_all": N_("Signed out everywhere else."),
+    "signed_out": N_("You are signed out."),
+    "totp_on": N_("One-time codes are on: sign-ins now ask for a code from your app."),
+    "totp_off": N_("One-time codes are off."),
+    "webhook_removed": N_("Webhook removed."),
+    "webhook_test": N_("Test event queued: it shows in the delivery log below once sent."),
+    "digest_on": N_("Digest saved."),
+    "digest_off": N_("Digest stopped."),
 }
 
 SIGNAL_LABELS = {
@@ -90,13 +98,29 @@ def _signal(name: str) -> str:
     return SIGNAL_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+def _translations(context: Context) -> Any:
+    return i18n.translations(context.get("lang") or i18n.DEFAULT, "dashboard")
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return str(_translations(context).gettext(message))
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return str(_translations(context).ngettext(singular, plural, n))
+
+
 environment = Environment(
     loader=PackageLoader("townhall.dashboard", "templates"),
     autoescape=True,  # every template, whatever its name: user text is escaped unless we mark it safe
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 environment.filters.update(
     ago=_ago,
     when=_when,
@@ -115,15 +139,15 @@ def _nav(session: Session | None) -> list[tuple[str, str, str]]:
     role = session.user.role
     items = []
     if role in QUEUE:
-        items.append(("queue", f"{PREFIX}/queue/held", "Queues"))
-    items += [("stories", f"{PREFIX}/stories", "Stories"), ("stats", f"{PREFIX}/stats", "Stats")]
+        items.append(("queue", f"{PREFIX}/queue/held", N_("Queues")))
+    items += [("stories", f"{PREFIX}/stories", N_("Stories")), ("stats", f"{PREFIX}/stats", N_("Stats"))]
     if role in SETTINGS:
-        items.append(("settings", f"{PREFIX}/settings", "Settings"))
+        items.append(("settings", f"{PREFIX}/settings", N_("Settings")))
     if role in ADMIN and not session.user.sites:
-        items.append(("users", f"{PREFIX}/users", "Users"))
-        items.append(("readers", f"{PREFIX}/readers", "Readers' data"))
-        items.append(("webhooks", f"{PREFIX}/webhooks", "Webhooks"))
-    items.append(("account", f"{PREFIX}/account", "Account"))
+        items.append(("users", f"{PREFIX}/users", N_("Users")))
+        items.append(("readers", f"{PREFIX}/readers", N_("Readers' data")))
+        items.append(("webhooks", f"{PREFIX}/webhooks", N_("Webhooks")))
+    items.append(("account", f"{PREFIX}/account", N_("Account")))
     return items
 
 
@@ -135,14 +159,16 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     scoped = request.query_params.get("site") if session is not None and session.user.sites else None
     waiting = services.queue.counts(scoped) if session is not None and session.user.role in QUEUE else None
     done = request.query_params.get("done", "")
+    lang = i18n.negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
     base = {
+        "lang": lang,
         "request": request,
         "user": session.user if session else None,
         "csrf": session.csrf_token if session else "",
         "nav": _nav(session),
         "section": "",
         "waiting": waiting,
-        "flash": FLASH.get(done, ""),
+        "flash": i18n.translations(lang, "dashboard").gettext(FLASH[done]) if done in FLASH else "",
         "prefix": PREFIX,
         "now": services.queue.clock(),
         "title": "",

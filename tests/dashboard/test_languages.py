@@ -1,0 +1,27 @@
+"""The dashboard's frame (navigation, sign-in, notices) in the staff member's browser language."""
+
+from __future__ import annotations
+
+from tests.dashboard.conftest import Dashboard
+from townhall.types import Role
+
+
+def test_sign_in_page_in_german_and_french(dashboard: Dashboard) -> None:
+    german = dashboard.client.get("/admin/login", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert german.status_code == 200
+    assert '<html lang="de">' in german.text
+    assert "<h1>Anmelden</h1>" in german.text and "Einmalcode" in german.text
+    french = dashboard.client.get("/admin/login?lang=fr", headers={"Accept-Language": "de"})
+    assert '<html lang="fr">' in french.text and "Mot de passe" in french.text
+    english = dashboard.client.get("/admin/login")
+    assert '<html lang="en">' in english.text and "<h1>Sign in</h1>" in english.text
+
+
+def test_navigation_and_notices_are_translated(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.ADMIN), "Accept-Language": "de"}
+    page = dashboard.client.get("/admin/stories?done=settings", headers=headers)
+    assert page.status_code == 200
+    for text in ("Warteschlangen", "Einstellungen", "Leserdaten", "Abmelden", "Einstellungen gespeichert."):
+        assert text in page.text, text
+    french = dashboard.client.get("/admin/stories", headers={**headers, "Accept-Language": "fr"})
+    assert "Files d’attente" in french.text and "Se déconnecter" in french.text
