@@ -1,4 +1,5 @@
-"""The dashboard's frame (navigation, sign-in, notices) in the staff member's browser language."""
+"""The dashboard's frame (navigation, sign-in, notices) and its queue page in the staff member's
+browser language."""
 
 from __future__ import annotations
 
@@ -25,3 +26,14 @@ def test_navigation_and_notices_are_translated(dashboard: Dashboard) -> None:
         assert text in page.text, text
     french = dashboard.client.get("/admin/stories", headers={**headers, "Accept-Language": "fr"})
     assert "Files d’attente" in french.text and "Se déconnecter" in french.text
+
+
+def test_the_queue_page_in_german(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.MODERATOR), "Accept-Language": "de"}
+    page = dashboard.client.get("/admin/queue/held", headers=headers)
+    assert page.status_code == 200
+    for text in ("<h1>Zurückgehalten</h1>", "Schwerste zuerst", "Auswahl freigeben", "Tastenkürzel"):
+        assert text in page.text, text
+    assert "Kommentar von Ana auswählen" in page.text  # the held comment's card
+    # The reasons are what the author is told, as written by the site: not the moderator's language.
+    assert "Personal attacks are not allowed." in page.text

@@ -15,15 +15,16 @@ from townhall.dashboard.forms import BAN_LENGTHS, int_param
 from townhall.dashboard.render import NO_STORE, environment, page
 from townhall.dashboard.scope import visible_sites
 from townhall.errors import Invalid
+from townhall.i18n import N_
 from townhall.services.queue import Action, ItemDetail, Order, Queue, QueueFilter, QueueItem
 
 KNOWN_SIGNALS = ("toxicity", "off_topic", "spam", "words")
 QUEUE_LABELS = {
-    Queue.HELD: "Held",
-    Queue.REPORTED: "Reported",
-    Queue.PENDING: "Pending",
-    Queue.REJECTED: "Rejected",
-    Queue.RECENT: "Recently moderated",
+    Queue.HELD: N_("Held"),
+    Queue.REPORTED: N_("Reported"),
+    Queue.PENDING: N_("Pending"),
+    Queue.REJECTED: N_("Rejected"),
+    Queue.RECENT: N_("Recently moderated"),
 }
 REJECT_REASONS = (
     "This comment breaks the site's rules for discussion.",
