@@ -136,6 +136,8 @@ def test_loopback_and_private_urls_are_refused_unless_allowed(
         "http://10.1.2.3/hook",
         "http://192.168.0.1/hook",
         "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",  # loopback written as IPv6 (mapped)
+        "http://[2002:7f00:1::]/hook",  # and as 6to4: judged like article fetches
         "http://169.254.169.254/latest",
         "ftp://example.org/hook",
         "http://user:pw@example.org/hook",

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from townhall.errors import Invalid
+from townhall.services.safe_fetch import allowed_address
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def is_public(address: IPAddress) -> bool:
-    """A globally routable unicast address (not loopback, private, link-local, multicast, …)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    """A globally routable unicast address (not loopback, private, link-local, multicast, …);
+    an IPv4 address written as IPv6 (mapped, 6to4) is judged as the IPv4 one, as for article fetches."""
+    return allowed_address(address)
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
