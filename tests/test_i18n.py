@@ -95,7 +95,8 @@ def test_every_reader_message_is_translated_with_its_placeholders(lang: str) -> 
         assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(msgid)), (lang, msgid, text)
 
 
-SAME_WORD = ("Name", "Webhooks", "Dashboard", "Signal", "Site", "Pages")  # spelled alike in de or fr
+SAME_WORD = ("Name", "Webhooks", "Dashboard", "Signal", "Site", "Pages", "Spam", "Links:", "Details", "score")
+PERCENT = re.compile(r"%\((\w+)\)s")  # spelled alike in de or fr
 
 
 @pytest.mark.parametrize("lang", ["de", "fr"])
@@ -104,8 +105,16 @@ def test_every_marked_dashboard_string_is_translated(lang: str) -> None:
 
     pot = ROOT / "locale" / "dashboard.pot"
     with pot.open("rb") as fp:
-        ids = [str(m.id) for m in read_po(fp) if m.id]
+        messages = [m for m in read_po(fp) if m.id]
+    ids = [m.id for m in messages if isinstance(m.id, str)]
     assert "Sign in" in ids and "Settings saved." in ids
     translations = i18n.translations(lang, "dashboard")
     for msgid in ids:
-        assert translations.gettext(msgid) != msgid or msgid in SAME_WORD, msgid
+        text = translations.gettext(msgid)
+        assert text != msgid or msgid in SAME_WORD, msgid
+        assert set(PERCENT.findall(text)) == set(PERCENT.findall(msgid)), (lang, msgid, text)
+    for singular, plural in (m.id for m in messages if isinstance(m.id, tuple)):
+        for n in (1, 2, 5, 1_000_000):  # French has a third form (millions) in Babel's rule
+            text = translations.ngettext(singular, plural, n)
+            assert text not in (singular, plural), (lang, singular, n)
+            assert set(PERCENT.findall(text)) == set(PERCENT.findall(plural)), (lang, plural, text)

@@ -37,3 +37,21 @@ def test_the_queue_page_in_german(dashboard: Dashboard) -> None:
     assert "Kommentar von Ana auswählen" in page.text  # the held comment's card
     # The reasons are what the author is told, as written by the site: not the moderator's language.
     assert "Personal attacks are not allowed." in page.text
+
+
+def test_a_comments_detail_panel_and_its_card_in_french(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.MODERATOR), "Accept-Language": "fr-FR"}
+    page = dashboard.client.get("/admin/queue/held", headers=headers)
+    assert page.status_code == 200
+    for text in ("Refuser", "Signaux", "Historique", "Bannir cet auteur", "Touches :", "Durée", "définitivement"):
+        assert text in page.text, text
+    assert "Reason the author is given" not in page.text and "Ban this author" not in page.text
+
+
+def test_cards_sent_to_the_live_list_follow_the_browsers_language(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.MODERATOR), "Accept-Language": "de"}
+    cards = dashboard.client.get("/admin/api/queue/held", headers=headers).json()["items"]
+    assert cards
+    html = cards[0]["html"]
+    assert "Kommentar von" in html and ("gerade eben" in html or "vor " in html), html
+    assert "just now" not in html and " ago" not in html

@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from townhall.i18n import N_
 from townhall.services.queue import SignalReading
 
 
@@ -106,14 +107,14 @@ def label(key: str) -> str:
 def level(score: float | None) -> str:
     """A score in words: what a moderator reads before any number."""
     if score is None:
-        return "no reading"
+        return N_("no reading")
     if score < 0.3:
-        return "low"
+        return N_("low")
     if score < 0.5:
-        return "some"
+        return N_("some")
     if score < 0.8:
-        return "high"
-    return "very high"
+        return N_("high")
+    return N_("very high")
 
 
 def readable(value: Any) -> str:

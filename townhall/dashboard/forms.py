@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from townhall.errors import Invalid
+from townhall.i18n import N_
 
 BAN_LENGTHS: dict[str, tuple[str, timedelta | None]] = {
-    "1d": ("1 day", timedelta(days=1)),
-    "7d": ("7 days", timedelta(days=7)),
-    "30d": ("30 days", timedelta(days=30)),
-    "365d": ("a year", timedelta(days=365)),
-    "forever": ("for good", None),
+    "1d": (N_("1 day"), timedelta(days=1)),
+    "7d": (N_("7 days"), timedelta(days=7)),
+    "30d": (N_("30 days"), timedelta(days=30)),
+    "365d": (N_("a year"), timedelta(days=365)),
+    "forever": (N_("for good"), None),
 }
 
 

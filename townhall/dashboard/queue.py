@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from townhall.dashboard.access import FEATURE, PREFIX, QUEUE, guarded, safe_next, services_of, session_of
 from townhall.dashboard.evidence import extra_evidence, highlight, marks_for
 from townhall.dashboard.forms import BAN_LENGTHS, int_param
-from townhall.dashboard.render import NO_STORE, environment, page
+from townhall.dashboard.render import NO_STORE, environment, lang_of, page
 from townhall.dashboard.scope import visible_sites
 from townhall.errors import Invalid
 from townhall.i18n import N_
@@ -74,6 +74,7 @@ def detail_context(request: Request, detail: ItemDetail) -> dict[str, Any]:
     text = detail.comment.body
     off_topic = next((s for s in detail.signals if s.name == "off_topic"), None)
     return {
+        "lang": lang_of(request),
         "d": detail,
         "c": detail.comment,
         "highlighted": highlight(text, marks_for(text, detail.signals)),
@@ -107,6 +108,7 @@ def render_cards(
             "id": item.comment.id,
             "html": template.render(
                 item=item,
+                lang=lang_of(request),
                 queue=queue,
                 prefix=PREFIX,
                 now=now,

@@ -50,32 +50,40 @@ FLASH = {
 }
 
 SIGNAL_LABELS = {
-    "toxicity": "Toxicity",
-    "off_topic": "Off-topic",
-    "spam": "Spam",
-    "words": "Word lists",
-    "trust": "Reader trust",
-    "name": "Display name",
+    "toxicity": N_("Toxicity"),
+    "off_topic": N_("Off-topic"),
+    "spam": N_("Spam"),
+    "words": N_("Word lists"),
+    "trust": N_("Reader trust"),
+    "name": N_("Display name"),
 }
 
+# "n units ago", one plural pair per unit so each language can inflect it (German: "vor 3 Tagen").
+AGO = (
+    (86400 * 365, lambda t, n: t.ngettext("%(num)s year ago", "%(num)s years ago", n)),
+    (86400 * 30, lambda t, n: t.ngettext("%(num)s month ago", "%(num)s months ago", n)),
+    (86400, lambda t, n: t.ngettext("%(num)s day ago", "%(num)s days ago", n)),
+    (3600, lambda t, n: t.ngettext("%(num)s hour ago", "%(num)s hours ago", n)),
+    (60, lambda t, n: t.ngettext("%(num)s minute ago", "%(num)s minutes ago", n)),
+)
 
-def _ago(value: datetime | None, now: datetime | None = None) -> str:
+
+def lang_of(request: Request) -> str:
+    """The staff member's language: ?lang=, else the browser's Accept-Language, else English."""
+    return i18n.negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+@pass_context
+def _ago(context: Context, value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return ""
+    t = _translations(context)
     seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
-    if seconds < 60:
-        return "just now"
-    for size, unit in (
-        (86400 * 365, "year"),
-        (86400 * 30, "month"),
-        (86400, "day"),
-        (3600, "hour"),
-        (60, "minute"),
-    ):
+    for size, say in AGO:
         if seconds >= size:
             n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
+            return str(say(t, n)) % {"num": n}
+    return str(t.gettext("just now"))
 
 
 def _when(value: datetime | None) -> str:
@@ -94,8 +102,16 @@ def _score(value: Any) -> str:
     return f"{float(value):.2f}" if isinstance(value, int | float) else "–"
 
 
-def _signal(name: str) -> str:
-    return SIGNAL_LABELS.get(name, name.replace("_", " ").capitalize())
+@pass_context
+def _level(context: Context, score: float | None) -> str:
+    return str(_translations(context).gettext(level(score)))
+
+
+@pass_context
+def _signal(context: Context, name: str) -> str:
+    if name in SIGNAL_LABELS:
+        return str(_translations(context).gettext(SIGNAL_LABELS[name]))
+    return name.replace("_", " ").capitalize()
 
 
 def _translations(context: Context) -> Any:
@@ -128,7 +144,7 @@ environment.filters.update(
     percent=_percent,
     score=_score,
     signal=_signal,
-    level=level,
+    level=_level,
     readable=readable,
 )
 
@@ -159,7 +175,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     scoped = request.query_params.get("site") if session is not None and session.user.sites else None
     waiting = services.queue.counts(scoped) if session is not None and session.user.role in QUEUE else None
     done = request.query_params.get("done", "")
-    lang = i18n.negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    lang = lang_of(request)
     base = {
         "lang": lang,
         "request": request,
