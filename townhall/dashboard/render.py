@@ -58,6 +58,15 @@ SIGNAL_LABELS = {
     "name": N_("Display name"),
 }
 
+# A comment's status as a word in running text (the value itself stays in class names and URLs).
+STATUS_WORDS = {
+    "held": N_("held"),
+    "pending": N_("pending"),
+    "published": N_("published"),
+    "rejected": N_("rejected"),
+    "deleted": N_("deleted"),
+}
+
 # "n units ago", one plural pair per unit so each language can inflect it (German: "vor 3 Tagen").
 AGO = (
     (86400 * 365, lambda t, n: t.ngettext("%(num)s year ago", "%(num)s years ago", n)),
@@ -103,6 +112,11 @@ def _score(value: Any) -> str:
 
 
 @pass_context
+def _status(context: Context, value: str) -> str:
+    return str(_translations(context).gettext(STATUS_WORDS[value])) if value in STATUS_WORDS else value
+
+
+@pass_context
 def _level(context: Context, score: float | None) -> str:
     return str(_translations(context).gettext(level(score)))
 
@@ -145,6 +159,7 @@ environment.filters.update(
     score=_score,
     signal=_signal,
     level=_level,
+    status=_status,
     readable=readable,
 )
 
