@@ -97,7 +97,7 @@ def test_every_reader_message_is_translated_with_its_placeholders(lang: str) -> 
 
 # spelled alike in de or fr
 SAME_WORD = ("Name", "Webhooks", "Dashboard", "Signal", "Site", "Pages", "Spam", "Links:", "Details", "score")
-SAME_WORD += ("Notes", "Actions")
+SAME_WORD += ("Notes", "Actions", "Moderation")
 PERCENT = re.compile(r"%\((\w+)\)s")  # a dashboard string's placeholders
 
 
@@ -119,4 +119,4 @@ def test_every_marked_dashboard_string_is_translated(lang: str) -> None:
         for n in (1, 2, 5, 1_000_000):  # French has a third form (millions) in Babel's rule
             text = translations.ngettext(singular, plural, n)
             assert text not in (singular, plural), (lang, singular, n)
-            assert set(PERCENT.findall(text)) == set(PERCENT.findall(plural)), (lang, plural, text)
+            assert set(PERCENT.findall(text)) <= set(PERCENT.findall(plural)), (lang, plural, text)

@@ -73,3 +73,14 @@ def test_stories_a_story_and_an_author_in_german(dashboard: Dashboard) -> None:
     assert author
     page = dashboard.client.get(author.group(1), headers=headers).text
     assert "Neueste Kommentare" in page and "Verfasser sperren" in page, page
+
+
+def test_stats_and_settings_in_german_and_french(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.ADMIN), "Accept-Language": "de"}
+    stats = dashboard.client.get("/admin/stats", headers=headers).text
+    for text in ("Beim Eingang zurückgehalten", "Kommentare pro Stunde", "Von Ihrer Moderation lernen"):
+        assert text in stats, text
+    settings = dashboard.client.get("/admin/settings", headers={**headers, "Accept-Language": "fr"}).text
+    for text in ("Enregistrer les réglages", "Mots interdits", "Modération a priori", "Toxicité"):
+        assert text in settings, text
+    assert "Save settings" not in settings

@@ -17,22 +17,25 @@ from townhall.dashboard.queue import KNOWN_SIGNALS
 from townhall.dashboard.render import page
 from townhall.dashboard.scope import visible_sites
 from townhall.errors import Conflict, Forbidden, Invalid, NotFound
+from townhall.i18n import N_
 from townhall.models import Site
 from townhall.services.holds import DEFAULT_THRESHOLDS
 from townhall.services.sites import apply_settings
 from townhall.services.urls import normalise_origin
 
 NUMBERS = {
-    "auto_close_days": "Close comments this many days after a story is published (0: never).",
-    "edit_window_minutes": "Minutes readers may edit or delete their own comment.",
-    "trusted_after_approved": "Approved comments after which a reader counts as trusted.",
+    "auto_close_days": N_("Close comments this many days after a story is published (0: never)."),
+    "edit_window_minutes": N_("Minutes readers may edit or delete their own comment."),
+    "trusted_after_approved": N_("Approved comments after which a reader counts as trusted."),
 }
 LISTS = {
-    "banned_words": "Banned words: comments using them are rejected. One word or phrase per line.",
-    "suspect_words": "Suspect words: comments using them are held for a moderator. One per line.",
-    "links_allowlist": "Domains readers may link to without the link counting as spam. One per line.",
-    "query_params": "Query parameters that tell one story from another (like p for ?p=123); all others"
-    " are dropped from story addresses. One per line.",
+    "banned_words": N_("Banned words: comments using them are rejected. One word or phrase per line."),
+    "suspect_words": N_("Suspect words: comments using them are held for a moderator. One per line."),
+    "links_allowlist": N_("Domains readers may link to without the link counting as spam. One per line."),
+    "query_params": N_(
+        "Query parameters that tell one story from another (like p for ?p=123); all others"
+        " are dropped from story addresses. One per line."
+    ),
 }
 
 
@@ -92,7 +95,7 @@ def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, A
         try:
             changes[name] = int(raw)
         except ValueError:
-            errors[name] = "Enter a whole number."
+            errors[name] = N_("Enter a whole number.")
     for name in LISTS:
         changes[name] = _lines(body.get(name))
     thresholds: dict[str, dict[str, float]] = {}
@@ -104,7 +107,7 @@ def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, A
             try:
                 thresholds.setdefault(signal, {})[key] = float(raw)
             except ValueError:
-                errors[f"thresholds.{signal}"] = "Thresholds are numbers from 0 to 1, like 0.8."
+                errors[f"thresholds.{signal}"] = N_("Thresholds are numbers from 0 to 1, like 0.8.")
     changes["thresholds"] = thresholds
     for name, value in changes.items():
         try:
