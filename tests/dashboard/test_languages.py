@@ -84,3 +84,18 @@ def test_stats_and_settings_in_german_and_french(dashboard: Dashboard) -> None:
     for text in ("Enregistrer les réglages", "Mots interdits", "Modération a priori", "Toxicité"):
         assert text in settings, text
     assert "Save settings" not in settings
+
+
+def test_users_readers_webhooks_and_account_in_german(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.ADMIN), "Accept-Language": "de"}
+    expected = {
+        "/admin/users": ("Nutzer hinzufügen", "Rolle ändern", "Moderator"),
+        "/admin/readers": ("Leser finden", "E-Mail-Adresse"),
+        "/admin/webhooks": ("Webhook hinzufügen", "Zustellprotokoll"),
+        "/admin/account": ("Ihr Konto", "Passwort ändern", "Überall sonst abmelden"),
+    }
+    for path, texts in expected.items():
+        page = dashboard.client.get(path, headers=headers)
+        assert page.status_code == 200, path
+        for text in texts:
+            assert text in page.text, (path, text)

@@ -67,6 +67,9 @@ STATUS_WORDS = {
     "deleted": N_("deleted"),
 }
 
+# A staff role as a word (the value itself is what forms send).
+ROLE_WORDS = {"admin": N_("admin"), "moderator": N_("moderator"), "editor": N_("editor")}
+
 # "n units ago", one plural pair per unit so each language can inflect it (German: "vor 3 Tagen").
 AGO = (
     (86400 * 365, lambda t, n: t.ngettext("%(num)s year ago", "%(num)s years ago", n)),
@@ -117,6 +120,11 @@ def _status(context: Context, value: str) -> str:
 
 
 @pass_context
+def _role(context: Context, value: str) -> str:
+    return str(_translations(context).gettext(ROLE_WORDS[value])) if value in ROLE_WORDS else value
+
+
+@pass_context
 def _level(context: Context, score: float | None) -> str:
     return str(_translations(context).gettext(level(score)))
 
@@ -160,6 +168,7 @@ environment.filters.update(
     signal=_signal,
     level=_level,
     status=_status,
+    role=_role,
     readable=readable,
 )
 
