@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests import servers
 from townhall.app import resolve_secret
@@ -256,3 +256,30 @@ def test_off_topic_comment_held_by_the_models_shows_its_evidence(page: Page, tmp
         detail = page.locator("#detail .detail")
         expect(detail.locator(".signal.flagged")).to_contain_text("Off-topic")
         expect(detail.locator(".passage blockquote")).not_to_be_empty()
+
+
+def test_the_queue_speaks_german_to_a_german_browser(demo: Demo, browser: Browser) -> None:
+    marker = uuid.uuid4().hex[:6]
+    held_id = hold(demo, f"Wer fährt nachts noch Bus? ({marker})", "Jana Berg", off_topic_verdict())
+    context = browser.new_context(locale="de-DE")  # Accept-Language: de-DE
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(demo.url + "/admin/")
+        page.get_by_label("Name").fill(DEMO_ADMIN)
+        page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Anmelden").click()
+        expect(page.locator("h1")).to_have_text("Zurückgehalten")
+        item = page.locator(".q-items .q-item", has_text=marker)
+        item.locator(".q-link").click()
+        detail = page.locator("#detail .detail")
+        expect(detail).to_have_attribute("data-id", str(held_id))
+        expect(detail).to_contain_text("Nächstliegende Stelle im Artikel")
+        # What the script announces comes from the catalogue too.
+        page.keyboard.press("x")
+        expect(page.locator("#announce")).to_have_text("Ausgewählt.")
+        page.keyboard.press("a")
+        expect(item).to_have_count(0)
+        expect(page.locator("#announce")).to_have_text("Freigegeben.")
+    finally:
+        context.close()

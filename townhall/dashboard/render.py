@@ -8,8 +8,11 @@ in its context, and a string without a translation stays English.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from babel.messages.extract import extract_from_file
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
@@ -173,6 +176,18 @@ environment.filters.update(
 )
 
 
+@cache
+def script_messages(lang: str) -> dict[str, str]:
+    """dashboard.js's strings (marked ``t('…')``) in ``lang``, for the page to hand to the script."""
+    if lang == i18n.DEFAULT:
+        return {}
+    path = Path(__file__).parent / "static" / "dashboard.js"
+    found = extract_from_file("javascript", str(path), keywords={"t": None})
+    translations = i18n.translations(lang, "dashboard")
+    ids = {msg for _line, msg, _comments, _context in found if isinstance(msg, str)}
+    return {msgid: str(translations.gettext(msgid)) for msgid in sorted(ids)}
+
+
 def _nav(session: Session | None) -> list[tuple[str, str, str]]:
     if session is None:
         return []
@@ -212,6 +227,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "prefix": PREFIX,
         "now": services.queue.clock(),
         "title": "",
+        "script_messages": script_messages(lang),
     }
     html = environment.get_template(template).render({**base, **context})
     return HTMLResponse(html, status_code=status_code, headers=NO_STORE)

@@ -8,8 +8,15 @@
   const csrf = ($('meta[name="csrf-token"]') || {}).content || '';
   const base = document.body.dataset.prefix || '/admin';
   const announcer = $('#announce');
-  const LABELS = {approve: 'Approved', reject: 'Rejected', feature: 'Featured', unfeature: 'No longer featured',
-    ban: 'Author banned', notes: 'Notes saved'};
+  // What the script says, in the page's language: the server puts this page's translations in #th-messages
+  // (nothing for English); %(name)s placeholders are filled after translating.
+  const MESSAGES = (() => {
+    try { return JSON.parse(($('#th-messages') || {}).textContent || '{}'); } catch (error) { return {}; }
+  })();
+  const t = (text, values = {}) =>
+    (MESSAGES[text] || text).replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
+  const LABELS = {approve: t('Approved'), reject: t('Rejected'), feature: t('Featured'), unfeature: t('No longer featured'),
+    ban: t('Author banned'), notes: t('Notes saved')};
 
   const say = (text) => {
     if (!announcer) return;
@@ -33,7 +40,7 @@
     if (response.status === 401) {
       window.location.assign(`${base}/login?next=${encodeURIComponent(location.pathname + location.search)}`);
     }
-    if (!response.ok) throw new Error((data.error && data.error.message) || `The server answered ${response.status}.`);
+    if (!response.ok) throw new Error((data.error && data.error.message) || t('The server answered %(status)s.', {status: response.status}));
     return data;
   }
 
@@ -154,7 +161,10 @@
       if (button) button.setAttribute('aria-busy', 'true');
       try {
         const data = await request(form.dataset.api, fields(form));
-        say(`${LABELS[action] || 'Done'}.${data.rejected ? ` ${data.rejected} held comments rejected.` : ''}`);
+        // Plain concatenation, not a template literal: `make messages` reads t('…') calls outside those only.
+        const label = LABELS[action] || t('Done');
+        const also = data.rejected ? ' ' + t('%(n)s held comments rejected.', {n: data.rejected}) : '';
+        say(label + '.' + also);
         const item = id && $(`.q-item[data-id="${id}"]`, list);
         if (action === 'ban') {
           await refill(id);
@@ -205,14 +215,15 @@
         event.preventDefault();
         const ids = $$('.q-check:checked', list).map((box) => box.value);
         if (!ids.length) {
-          say('Select comments first: press x on each, or tick their boxes.');
-          showError(detail, 'Select comments first: press x on each, or tick their boxes.');
+          say(t('Select comments first: press x on each, or tick their boxes.'));
+          showError(detail, t('Select comments first: press x on each, or tick their boxes.'));
           return;
         }
         const action = event.submitter ? event.submitter.value : 'approve';
         try {
           const data = await request(bulk.dataset.api, {ids, action, reason: $('select[name=reason]', bulk).value});
-          say(`${data.changed} comments ${action === 'approve' ? 'approved' : 'rejected'}.`);
+          say(action === 'approve' ? t('%(n)s comments approved.', {n: data.changed})
+            : t('%(n)s comments rejected.', {n: data.changed}));
           await refill();
         } catch (error) {
           showError(detail, error.message);
@@ -241,7 +252,7 @@
           const box = current && $('.q-check', current);
           if (box) {
             box.checked = !box.checked;
-            say(box.checked ? 'Selected.' : 'Not selected.');
+            say(box.checked ? t('Selected.') : t('Not selected.'));
           }
           break;
         }
