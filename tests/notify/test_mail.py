@@ -191,6 +191,25 @@ def test_moderators_digest_lists_held_comments_once_per_period(
         services.digests.choose(moderator.id, moderator.role, "mod@news.example", 5)
 
 
+def test_a_moderators_digest_speaks_the_sites_language(
+    notify_services: Services, site, inbox: Inbox, clock: FakeClock
+) -> None:
+    services = notify_services
+    site = services.sites.update_settings(site.id, {"moderation_mode": "pre", "language": "de"})
+    for body, name in (("Bitte prüfen.", "Bob"), ("Noch einer.", "Eve")):
+        post(services, site, body, name)
+    services.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    moderator = services.accounts.add("mod", Role.MODERATOR, "moderate-well-123")
+    services.digests.choose(moderator.id, moderator.role, "mod@news.example", 1)
+    clock.advance(hours=2)
+    assert services.digests.send_due() == 1
+    services.outbox.send_pending()
+    (digest,) = inbox.wait_for(1)
+    assert digest["Subject"] == "Townhall: 2 Kommentare zur Prüfung zurückgehalten"
+    text = digest.get_content()
+    assert "2 Kommentare warten auf Prüfung." in text and "Übersicht jede Stunde für mod" in text, text
+
+
 def test_a_moderator_limited_to_other_sites_gets_no_digest_for_this_one(
     notify_services: Services, site, inbox: Inbox, clock: FakeClock
 ) -> None:

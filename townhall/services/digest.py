@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from townhall import i18n
 from townhall.errors import Forbidden, Invalid
 from townhall.models import Comment
 from townhall.services.clock import Clock, utcnow
@@ -42,6 +43,13 @@ def _held(tx: Repos, user: dict[str, Any] | None) -> tuple[int, list[Comment]]:
         for c in tx.comments.list(site_id=site_id, status=CommentStatus.HELD, limit=LISTED)
     ]
     return count, sorted(newest, key=lambda c: -c.id)[:LISTED]
+
+
+def _language(tx: Repos, user: dict[str, Any] | None) -> str:
+    """The sites' e-mail language where the account works; English when those sites differ."""
+    limited = set((user or {}).get("sites") or ())
+    languages = {s.settings.language for s in tx.sites.list() if not limited or s.id in limited}
+    return languages.pop() if len(languages) == 1 else i18n.DEFAULT
 
 
 class Digests:
@@ -78,6 +86,30 @@ class Digests:
     def _line(self, name: str, body: str, comment_id: int) -> str:
         return f"- {name}: {plain(body)[:140]}\n  {self.outbox.link(f'/admin/comments/{comment_id}')}"
 
+    def _mail(self, lang: str, held: int, listed: list[Comment], hours: int, name: str) -> tuple[str, str]:
+        """The digest's subject and text; moderators' words live in the dashboard's catalogue."""
+        t = i18n.translations(lang, "dashboard")
+        count = {"num": held}
+        footer = t.ngettext(  # one English form ("every 1 hours"); German and French say "every hour"
+            "Digest every %(hours)s hours for %(name)s. Change or stop it on your account page: %(link)s",
+            "Digest every %(hours)s hours for %(name)s. Change or stop it on your account page: %(link)s",
+            hours,
+        )
+        lines = [
+            t.ngettext("%(num)s comment waiting for review.", "%(num)s comments waiting for review.", held)
+            % count,
+            "",
+            *(self._line(c.author.name, c.body, c.id) for c in listed),
+            "",
+            t.gettext("The queue: %(link)s") % {"link": self.outbox.link("/admin/queue")},
+            "",
+            "--\n" + footer % {"hours": hours, "name": name, "link": self.outbox.link("/admin/account")},
+        ]
+        subject = t.ngettext(
+            "Townhall: %(num)s comment held for review", "Townhall: %(num)s comments held for review", held
+        )
+        return subject % count, "\n".join(lines) + "\n"
+
     def send_due(self) -> int:
         """Queue the digests whose period has passed; returns how many were queued."""
         if not self.outbox.enabled:
@@ -98,22 +130,14 @@ class Digests:
                 tx.subscriptions.digest_sent(row["user_id"], now)
                 if not held or user is None or user["disabled"] or user["role"] not in DIGEST_ROLES:
                     continue
-                lines = [
-                    f"{held} comment{'s' if held != 1 else ''} waiting for review.",
-                    "",
-                    *(self._line(c.author.name, c.body, c.id) for c in listed),
-                    "",
-                    f"The queue: {self.outbox.link('/admin/queue')}",
-                    "",
-                    f"--\nDigest every {row['period_hours']} hours for {user['name']}. "
-                    f"Change or stop it on your account page: {self.outbox.link('/admin/account')}",
-                ]
+                lang = _language(tx, user)
+                subject, text = self._mail(lang, held, listed, row["period_hours"], user["name"])
                 self.outbox.queue(
                     tx,
                     "digest",
                     row["email"],
-                    f"Townhall: {held} comment{'s' if held != 1 else ''} held for review",
-                    "\n".join(lines) + "\n",
+                    subject,
+                    text,
                     dedupe_key=f"digest:{row['user_id']}:{now.isoformat()}",
                 )
                 queued += 1
