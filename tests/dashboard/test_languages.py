@@ -99,3 +99,11 @@ def test_users_readers_webhooks_and_account_in_german(dashboard: Dashboard) -> N
         assert page.status_code == 200, path
         for text in texts:
             assert text in page.text, (path, text)
+
+
+def test_page_titles_and_a_settings_error_in_german(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.ADMIN), "Accept-Language": "de"}
+    stats = dashboard.client.get("/admin/stats", headers=headers).text
+    assert "<title>Statistik" in stats or "<title>Statistiken" in stats, stats[:400]
+    missing = dashboard.client.get("/admin/stories/999999", headers=headers)
+    assert missing.status_code == 404 and "<h1>Nicht gefunden</h1>" in missing.text

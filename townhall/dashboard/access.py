@@ -33,6 +33,7 @@ from townhall.dashboard.context import (
     session_of,
 )
 from townhall.dashboard.render import page
+from townhall.i18n import N_
 from townhall.services.accounts import Session
 from townhall.types import Role
 
@@ -214,17 +215,17 @@ def _error_page(request: Request, status: int, message: str) -> Response:
         request,
         "error.html",
         status_code=status,
-        title=_TITLES.get(status, "Something went wrong"),
+        title=_TITLES.get(status, N_("Something went wrong")),
         message=message,
     )
 
 
 _TITLES = {
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Not found",
-    409: "Already done",
-    413: "Too large",
-    422: "Please check the form",
-    429: "Slow down",
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    409: N_("Already done"),
+    413: N_("Too large"),
+    422: N_("Please check the form"),
+    429: N_("Slow down"),
 }

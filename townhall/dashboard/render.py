@@ -215,6 +215,10 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     waiting = services.queue.counts(scoped) if session is not None and session.user.role in QUEUE else None
     done = request.query_params.get("done", "")
     lang = lang_of(request)
+    translations = i18n.translations(lang, "dashboard")
+    # A fixed title is a msgid; a story's or a site's name has no translation and stays as it is.
+    if context.get("title"):
+        context["title"] = str(translations.gettext(context["title"]))
     base = {
         "lang": lang,
         "request": request,
@@ -223,7 +227,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "nav": _nav(session),
         "section": "",
         "waiting": waiting,
-        "flash": i18n.translations(lang, "dashboard").gettext(FLASH[done]) if done in FLASH else "",
+        "flash": translations.gettext(FLASH[done]) if done in FLASH else "",
         "prefix": PREFIX,
         "now": services.queue.clock(),
         "title": "",

@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from townhall import i18n
 from townhall.dashboard.access import ADMIN, PREFIX, SETTINGS, guarded, services_of, session_of
 from townhall.dashboard.queue import KNOWN_SIGNALS
-from townhall.dashboard.render import page
+from townhall.dashboard.render import lang_of, page
 from townhall.dashboard.scope import visible_sites
 from townhall.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.i18n import N_
@@ -134,6 +135,7 @@ def _render(
     status: int = 200,
     secret: str = "",
 ) -> Response:
+    translations = i18n.translations(lang_of(request), "dashboard")
     return page(
         request,
         "settings.html",
@@ -143,7 +145,8 @@ def _render(
         site=site,
         sites=services_of(request).sites.list(),
         values=values,
-        errors=errors,
+        # This page's own notes are msgids (Python's gettext, so a "%" from the services is safe).
+        errors={key: translations.gettext(text) for key, text in errors.items()},
         numbers=NUMBERS,
         lists=LISTS,
         signals=KNOWN_SIGNALS,
