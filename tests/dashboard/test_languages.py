@@ -107,3 +107,10 @@ def test_page_titles_and_a_settings_error_in_german(dashboard: Dashboard) -> Non
     assert "<title>Statistik" in stats or "<title>Statistiken" in stats, stats[:400]
     missing = dashboard.client.get("/admin/stories/999999", headers=headers)
     assert missing.status_code == 404 and "<h1>Nicht gefunden</h1>" in missing.text
+
+
+def test_the_audit_trail_says_statuses_in_french(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.MODERATOR), "Accept-Language": "fr"}
+    page = dashboard.client.get("/admin/queue/held", headers=headers).text
+    audit = page[page.index('class="audit small"') :]
+    assert "nouveau → en attente" in audit, audit[:600]
