@@ -7,6 +7,7 @@ one-click unsubscribe of RFC 8058 that mail programs send (``List-Unsubscribe=On
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from starlette.concurrency import run_in_threadpool
@@ -54,6 +55,22 @@ class _Words:
         return self.page(N_("This link does not work"), f"<p>{message}</p>", status_for(exc))
 
 
+def _token_action(
+    action: Callable[[str], dict[str, str]], title: str, done: str
+) -> Callable[[Request], Awaitable[HTMLResponse]]:
+    """A button's POST: run ``action`` on the link's token, then say ``done`` (or why not)."""
+
+    async def handler(request: Request) -> HTMLResponse:
+        say = _Words(request)
+        try:
+            sub = await run_in_threadpool(action, request.path_params["token"])
+        except TownhallError as exc:
+            return say.problem(exc)
+        return say.page(title, f"<p>{say(done, email=sub['email'])}</p>")
+
+    return handler
+
+
 def mail_routes(services: Services) -> list[BaseRoute]:
     notices = services.notices
 
@@ -64,21 +81,11 @@ def mail_routes(services: Services) -> list[BaseRoute]:
             N_("Confirm"),
         )
 
-    async def confirm(request: Request) -> HTMLResponse:
-        say = _Words(request)
-        try:
-            sub = await run_in_threadpool(notices.confirm, request.path_params["token"])
-        except TownhallError as exc:
-            return say.problem(exc)
-        return say.page(
-            N_("Reply notifications confirmed"),
-            "<p>"
-            + say(
-                N_("{email} will be told about replies. Every e-mail has a link to stop them."),
-                email=sub["email"],
-            )
-            + "</p>",
-        )
+    confirm = _token_action(
+        notices.confirm,
+        N_("Reply notifications confirmed"),
+        N_("{email} will be told about replies. Every e-mail has a link to stop them."),
+    )
 
     async def unsubscribe_page(request: Request) -> HTMLResponse:
         return _Words(request).ask(
@@ -87,14 +94,9 @@ def mail_routes(services: Services) -> list[BaseRoute]:
             N_("Unsubscribe"),
         )
 
-    async def unsubscribe(request: Request) -> HTMLResponse:
-        say = _Words(request)
-        try:
-            sub = await run_in_threadpool(notices.unsubscribe, request.path_params["token"])
-        except TownhallError as exc:
-            return say.problem(exc)
-        message = say(N_("{email} will get no more reply notifications."), email=sub["email"])
-        return say.page(N_("Unsubscribed"), f"<p>{message}</p>")
+    unsubscribe = _token_action(
+        notices.unsubscribe, N_("Unsubscribed"), N_("{email} will get no more reply notifications.")
+    )
 
     return [
         Route("/mail/confirm/{token:str}", confirm_page, methods=["GET"]),
