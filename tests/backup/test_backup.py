@@ -44,8 +44,8 @@ def _fill(services: Services, clock: FakeClock) -> None:
     )
     sso = Identity(AuthorKind.SSO, "user-42", "Cai", "cai@example.org")
     third = services.comments.post(site, URL, "Who pays for it?", sso).comment
-    services.comments.vote(top.id, "voter-hash-1", 1)
-    services.comments.report(reply.comment.id, "reporter-hash-1", "abuse", "rude")
+    services.feedback.vote(top.id, "voter-hash-1", 1)
+    services.feedback.report(reply.comment.id, "reporter-hash-1", "abuse", "rude")
     services.queue.reject(third.id, "mod", "off topic")
     services.accounts.add("editor", "admin", "correct horse battery staple")
     services.accounts.login("editor", "correct horse battery staple")

@@ -41,7 +41,7 @@ def test_one_vote_per_address_whatever_the_tokens(services: Services, site) -> N
     accepted = 0
     for i in range(30):
         try:
-            services.comments.vote(comment.id, f"voter-{i}", 1, network="net-shared")
+            services.feedback.vote(comment.id, f"voter-{i}", 1, network="net-shared")
             accepted += 1
         except Conflict as exc:
             assert exc.code == "already_voted"
@@ -49,38 +49,38 @@ def test_one_vote_per_address_whatever_the_tokens(services: Services, site) -> N
     assert services.comments.get(comment.id).upvotes == 1
     # Other addresses still count.
     for i in range(3):
-        services.comments.vote(comment.id, f"elsewhere-{i}", 1, network=f"net-{i}")
+        services.feedback.vote(comment.id, f"elsewhere-{i}", 1, network=f"net-{i}")
     assert services.comments.get(comment.id).upvotes == 4
 
 
 def test_a_signed_in_reader_votes_once_from_any_device(services: Services, site) -> None:
     comment = _guest_post(services, site, "author-token-000001", "author").comment
-    services.comments.vote(comment.id, "phone", 1, network="net-home", account="user-7")
+    services.feedback.vote(comment.id, "phone", 1, network="net-home", account="user-7")
     with pytest.raises(Conflict):
-        services.comments.vote(comment.id, "laptop", 1, network="net-office", account="user-7")
+        services.feedback.vote(comment.id, "laptop", 1, network="net-office", account="user-7")
     # The same account from the other device turns its vote and takes it back.
-    turned = services.comments.vote(comment.id, "laptop", -1, network="net-office", account="user-7")
+    turned = services.feedback.vote(comment.id, "laptop", -1, network="net-office", account="user-7")
     assert (turned.upvotes, turned.downvotes) == (0, 1)
-    undone = services.comments.unvote(comment.id, "laptop", account="user-7")
+    undone = services.feedback.unvote(comment.id, "laptop", account="user-7")
     assert (undone.upvotes, undone.downvotes) == (0, 0)
 
 
 def test_votes_are_undone_turned_and_cast_again(services: Services, site) -> None:
     comment = _guest_post(services, site, "author-token-000001", "author").comment
-    assert services.comments.vote(comment.id, "r1", 1, network="n1").upvotes == 1
+    assert services.feedback.vote(comment.id, "r1", 1, network="n1").upvotes == 1
     with pytest.raises(Conflict):
-        services.comments.vote(comment.id, "r1", 1, network="n1")
-    turned = services.comments.vote(comment.id, "r1", -1, network="n1")
+        services.feedback.vote(comment.id, "r1", 1, network="n1")
+    turned = services.feedback.vote(comment.id, "r1", -1, network="n1")
     assert (turned.upvotes, turned.downvotes) == (0, 1)
-    assert services.comments.unvote(comment.id, "r1").downvotes == 0
+    assert services.feedback.unvote(comment.id, "r1").downvotes == 0
     with pytest.raises(NotFound) as missing:
-        services.comments.unvote(comment.id, "r1")
+        services.feedback.unvote(comment.id, "r1")
     assert missing.value.code == "no_vote"
     # Undone, the address is free again: for this reader or another one there.
-    assert services.comments.vote(comment.id, "r2", 1, network="n1").upvotes == 1
+    assert services.feedback.vote(comment.id, "r2", 1, network="n1").upvotes == 1
     # Another reader cannot take someone else's vote back.
     with pytest.raises(NotFound):
-        services.comments.unvote(comment.id, "r3")
+        services.feedback.unvote(comment.id, "r3")
     assert services.comments.get(comment.id).upvotes == 1
 
 

@@ -60,7 +60,7 @@ def test_closed_story_refuses_writes_but_stays_readable(services: Services, site
     with pytest.raises(Closed, match="Comments are closed."):
         _post(services, site)
     with pytest.raises(Closed):
-        services.comments.vote(comment.id, "voter-1", 1)
+        services.feedback.vote(comment.id, "voter-1", 1)
     assert len(services.comments.thread(services.stories.get(comment.story_id)).comments) == 1
     services.stories.reopen(comment.story_id, ActorKind.PUBLISHER, "editor")
     assert _post(services, site).comment.status is CommentStatus.PUBLISHED
@@ -93,10 +93,10 @@ def test_edit_and_delete_need_the_token_and_the_window(services: Services, site,
 def test_vote_once_per_reader_and_best_sort(services: Services, site) -> None:
     first = _post(services, site, "First").comment
     second = _post(services, site, "Second").comment
-    services.comments.vote(first.id, "r1", 1)
-    services.comments.vote(first.id, "r2", 1)
+    services.feedback.vote(first.id, "r1", 1)
+    services.feedback.vote(first.id, "r2", 1)
     with pytest.raises(Conflict):
-        services.comments.vote(first.id, "r1", 1)
+        services.feedback.vote(first.id, "r1", 1)
     story = services.stories.get(first.story_id)
     best = services.comments.thread(story, SortOrder.BEST)
     assert [c.id for c in best.comments] == [first.id, second.id]
@@ -119,11 +119,11 @@ def test_cursor_pagination_walks_every_top_level_comment_once(services: Services
 
 def test_report_reasons_and_once_per_reader(services: Services, site) -> None:
     comment = _post(services, site).comment
-    services.comments.report(comment.id, "r1", "abuse", "rude")
+    services.feedback.report(comment.id, "r1", "abuse", "rude")
     with pytest.raises(Conflict):
-        services.comments.report(comment.id, "r1", "spam")
+        services.feedback.report(comment.id, "r1", "spam")
     with pytest.raises(Invalid):
-        services.comments.report(comment.id, "r2", "boring")
+        services.feedback.report(comment.id, "r2", "boring")
 
 
 def test_other_origin_is_refused(services: Services, site) -> None:

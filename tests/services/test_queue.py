@@ -178,8 +178,8 @@ def test_site_thresholds_decide_which_signal_held_a_comment(services, site, mode
 
 def test_reported_queue_shows_reasons_and_approving_dismisses_the_reports(services, site, moderator) -> None:
     comment = post(services, site, moderator)
-    services.comments.report(comment.id, "reader-1", "abuse", "rude to the councillor")
-    services.comments.report(comment.id, "reader-2", "spam")
+    services.feedback.report(comment.id, "reader-1", "abuse", "rude to the councillor")
+    services.feedback.report(comment.id, "reader-2", "spam")
     page = services.queue.list(Queue.REPORTED)
     assert ids(page) == [comment.id]
     assert [r["reason"] for r in page.items[0].reports] == ["abuse", "spam"]

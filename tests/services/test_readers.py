@@ -34,8 +34,8 @@ def _thread(services: Services, site: Site, clock: FakeClock) -> dict[str, int]:
     answer = services.comments.post(site, URL, "Agreed, students need it.", bo, first.id).comment
     clock.advance(minutes=1)
     second = services.comments.post(site, URL, "And late on Thursdays.", ana, network_key="ip-ana").comment
-    services.comments.vote(answer.id, ana.external_id, 1)
-    services.comments.report(answer.id, ana.external_id, "other", "a note from Ana")
+    services.feedback.vote(answer.id, ana.external_id, 1)
+    services.feedback.report(answer.id, ana.external_id, "other", "a note from Ana")
     cai = Identity(AuthorKind.SSO, "sub-77", "Cai", "cai@example.org")
     services.comments.post(site, URL, "Sundays would be fine.", cai)
     return {"first": first.id, "answer": answer.id, "second": second.id, "author": first.author.id}
@@ -134,7 +134,7 @@ def test_erasing_a_signed_in_reader_drops_their_account_votes(services: Services
     cai = Identity(AuthorKind.SSO, "sub-9", "Cai", "cai@example.org")
     mine = services.comments.post(site, URL, "Open on Sundays.", cai).comment
     other = services.comments.post(site, URL, "Why?", guest("Di", None, "reader-token-of-di", "s")).comment
-    services.comments.vote(other.id, "device-hash", 1, account=keyed_hash("test-secret", "sso:sub-9")[:40])
+    services.feedback.vote(other.id, "device-hash", 1, account=keyed_hash("test-secret", "sso:sub-9")[:40])
     services.readers.erase(site, mine.author.id, ActorKind.MODERATOR, "admin")
     with services.storage.read() as tx:
         assert tx.connection.exec_driver_sql("SELECT count(*) FROM votes").scalar() == 0

@@ -20,7 +20,7 @@ from townhall.api.state import ApiState, api_state, check_origin, client_ip, rea
 from townhall.api.threads import page_key, page_response
 from townhall.errors import Invalid, NotFound
 from townhall.models import Comment, Site
-from townhall.services.comments import reader_note
+from townhall.services.comment_rules import reader_note
 from townhall.services.holds import causes
 from townhall.services.identity import from_sso, guest, keyed_hash, network_key
 from townhall.services.mail import check_address
@@ -239,7 +239,7 @@ def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -
     ip = client_ip(request)
     state.writes.check(ip)
     account = _account(state, comment_id, data.sso_token)
-    comment = services.comments.vote(comment_id, voter, data.value, network_key(services.secret, ip), account)
+    comment = services.feedback.vote(comment_id, voter, data.value, network_key(services.secret, ip), account)
     return _vote_response(comment)
 
 
@@ -257,7 +257,7 @@ def unvote(
     assert voter is not None
     state.writes.check(client_ip(request))
     account = _account(state, comment_id, data.sso_token if data else None)
-    return _vote_response(services.comments.unvote(comment_id, voter, account))
+    return _vote_response(services.feedback.unvote(comment_id, voter, account))
 
 
 @router.post(
@@ -272,7 +272,7 @@ def report(request: Request, state: State, comment_id: CommentId, data: NewRepor
     reporter = reader_key(request, services.secret)
     assert reporter is not None
     state.writes.check(client_ip(request))
-    services.comments.report(comment_id, reporter, data.reason, data.note)
+    services.feedback.report(comment_id, reporter, data.reason, data.note)
     return {"message": say(request, "Thank you. A moderator will look at this comment.")}
 
 

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 
 from townhall.api.schemas import iso
 from townhall.models import Comment, Story, ThreadPage
-from townhall.services.comments import Gettext, reader_note
+from townhall.services.comment_rules import Gettext, reader_note
 from townhall.types import CommentStatus
 
 

@@ -12,9 +12,11 @@ from townhall.services.articles import ArticleFetcher
 from townhall.services.bans import BanKeys
 from townhall.services.calibration import CalibrationService
 from townhall.services.clock import Clock, utcnow
-from townhall.services.comments import CommentService, Limits
+from townhall.services.comment_rules import Limits
+from townhall.services.comments import CommentService
 from townhall.services.counters import CounterStore, SlidingWindow, make_counters
 from townhall.services.digest import Digests
+from townhall.services.feedback import FeedbackService
 from townhall.services.feeds import Feeds
 from townhall.services.mail import Outbox
 from townhall.services.moderation_context import ModerationContexts
@@ -39,7 +41,8 @@ class Services:
     secret: str
     sites: SiteService
     stories: StoryService
-    comments: CommentService
+    comments: CommentService  # post, edit, delete; and reads (get, own, thread)
+    feedback: FeedbackService  # votes and reports
     accounts: AccountService
     queue: ModerationQueue
     stats: StatsService
@@ -100,6 +103,7 @@ def build_services(
         sites,
         stories,
         comments,
+        FeedbackService(storage, comments, clock),
         accounts,
         queue,
         stats,

@@ -1,109 +1,46 @@
-"""Comments: post, reply, edit, delete, vote, report, and read a thread.
+"""An author's writes: post (or reply), edit and delete, each assessed by moderation.
 
 Every change is one transaction that also writes the comment's audit event and bumps the
-story's version (which is what makes cached thread pages go stale).
+story's version (which is what makes cached thread pages go stale). Reading is in
+``comment_reads.py``; votes and reports in ``feedback.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from townhall.errors import Closed, Conflict, Forbidden, Invalid, NotFound
 from townhall.i18n import N_
-from townhall.models import Comment, Site, Story, ThreadPage
+from townhall.models import Comment, Site, Story
 from townhall.moderation import names
-from townhall.moderation.policy import WithoutModels, reader_message
+from townhall.moderation.policy import WithoutModels
 from townhall.moderation.signals.spam import fingerprint
 from townhall.moderation.verdict import Moderator, Verdict
 from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
+from townhall.services.comment_reads import CommentReader
+from townhall.services.comment_rules import (
+    STATUS_FOR,
+    Limits,
+    Posted,
+    published_delta,
+    reader_note,
+    token_hash,
+)
 from townhall.services.identity import Identity
 from townhall.services.moderation_context import ModerationContexts
 from townhall.services.stories import StoryService
-from townhall.services.text import plain, render
+from townhall.services.text import render
 from townhall.storage import Storage
-from townhall.types import ActorKind, AuthorKind, CommentStatus, Decision, SortOrder
-
-REPORT_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")
-
-STATUS_FOR = {
-    Decision.PUBLISH: CommentStatus.PUBLISHED,
-    Decision.HOLD: CommentStatus.HELD,
-    Decision.REJECT: CommentStatus.REJECTED,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_chars: int = 5000
-    max_depth: int = 4
-    page_size: int = 20
-    max_page_size: int = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Posted:
-    comment: Comment
-    edit_token: str
-    message: str  # what the reader is told: published, held for review (and why, in general terms), rejected
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def encode_cursor(comment: Comment, sort: SortOrder) -> str:
-    score = comment.upvotes - comment.downvotes if sort is SortOrder.BEST else 0
-    return base64.urlsafe_b64encode(f"{score}:{comment.id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        score, comment_id = (int(part) for part in raw.split(":"))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Invalid("cursor is not valid", fields={"cursor": "not a cursor from this API"}) from exc
-    if not (0 < comment_id < 2**31 and -(2**31) < score < 2**31):
-        raise Invalid("cursor is not valid", fields={"cursor": "not a cursor from this API"})
-    return score, comment_id
-
-
-Gettext = Callable[[str], str]
-
-PUBLISHED_NOTE = N_("Your comment is published.")
-HELD_NOTE = N_("Your comment is awaiting moderation and will appear once approved.")
-REJECTED_NOTE = N_("Your comment was not published because it breaks this site's rules.")
-
-
-def reader_note(status: CommentStatus, verdict: Mapping[str, Any] | None, gettext: Gettext = str) -> str:
-    """What the author is told about their comment, in gettext's language.
-
-    The policy's message is said again from its reasons; a moderator's own words are kept as written.
-    """
-    if status is CommentStatus.PUBLISHED:
-        return gettext(PUBLISHED_NOTE)
-    verdict = verdict or {}
-    names = verdict.get("reader_reasons")
-    if names is not None and verdict.get("decision") in (Decision.HOLD.value, Decision.REJECT.value):
-        text = reader_message(Decision(verdict["decision"]), [str(n) for n in names], gettext)
-    else:
-        text = gettext(str(verdict.get("reader_message") or ""))
-    return text or gettext(HELD_NOTE if status is CommentStatus.HELD else REJECTED_NOTE)
+from townhall.types import ActorKind, AuthorKind, CommentStatus, Decision
 
 
 def _message(verdict: Verdict, status: CommentStatus) -> str:
     return reader_note(status, verdict.to_dict())
 
 
-class CommentService:
+class CommentService(CommentReader):
     def __init__(
         self,
         storage: Storage,
@@ -114,11 +51,8 @@ class CommentService:
         bans: BanKeys | None = None,
         contexts: ModerationContexts | None = None,
     ):
-        self.storage = storage
-        self.stories = stories
+        super().__init__(storage, stories, limits, clock)
         self.moderator: Moderator = moderator or WithoutModels()
-        self.limits = limits or Limits()
-        self.clock = clock
         self.bans = bans or BanKeys("")
         self.contexts = contexts or ModerationContexts(storage, clock)
 
@@ -199,7 +133,7 @@ class CommentService:
                 html=render(body),
                 status=status.value,
                 created_at=now,
-                edit_token_hash=_token_hash(edit_token),
+                edit_token_hash=token_hash(edit_token),
                 ip_hash=network_key,
                 reader_key=reader_key,
                 verdict=verdict.to_dict(),
@@ -318,102 +252,6 @@ class CommentService:
             )
             tx.stories.touch(story.id, published_delta(comment.status, CommentStatus.DELETED))
 
-    def vote(
-        self, comment_id: int, voter: str, value: int, network: str | None = None, account: str | None = None
-    ) -> Comment:
-        """One vote per comment per reader token, per network address and per signed-in reader
-        (``account``); voting the other way turns one's vote."""
-        if value not in (1, -1):
-            raise Invalid("value must be 1 or -1", fields={"value": "must be 1 or -1"})
-        comment, story = self._published(comment_id)
-        now = self.clock()
-        if story.is_closed(now):
-            raise Closed()
-        # A guest's author id and a voter's key are the same keyed hash of the reader token.
-        if comment.author.kind is AuthorKind.GUEST and comment.author.external_id == voter:
-            raise Forbidden("you cannot vote on your own comment", code="own_comment")
-        with self.storage.write() as tx:
-            outcome = tx.feedback.vote(comment_id, voter, value, now, network, account)
-            if outcome == "same":
-                raise Conflict("you have already voted on this comment", code="already_voted")
-            if outcome == "taken":
-                raise Conflict(
-                    "a vote from your network or account is already counted on this comment",
-                    code="already_voted",
-                )
-            tx.stories.touch(story.id)
-            updated = tx.comments.get(comment_id)
-        assert updated is not None
-        return updated
-
-    def unvote(self, comment_id: int, voter: str, account: str | None = None) -> Comment:
-        """Take one's vote back (the reader token or signed-in reader that cast it)."""
-        _comment, story = self._published(comment_id)
-        if story.is_closed(self.clock()):
-            raise Closed()
-        with self.storage.write() as tx:
-            if not tx.feedback.unvote(comment_id, voter, account):
-                raise NotFound("you have not voted on this comment", code="no_vote")
-            tx.stories.touch(story.id)
-            updated = tx.comments.get(comment_id)
-        assert updated is not None
-        return updated
-
-    def report(self, comment_id: int, reporter: str, reason: str, note: str = "") -> None:
-        if reason not in REPORT_REASONS:
-            raise Invalid(
-                f"reason must be one of {', '.join(REPORT_REASONS)}", fields={"reason": "unknown reason"}
-            )
-        note = plain(note)
-        if len(note) > 500:
-            raise Invalid("note is longer than 500 characters", fields={"note": "too long"})
-        self._published(comment_id)
-        with self.storage.write() as tx:
-            if not tx.feedback.report(comment_id, reporter, reason, note, self.clock()):
-                raise Conflict("you have already reported this comment", code="already_reported")
-
-    # -- reading -------------------------------------------------------------------------------
-
-    def thread(
-        self,
-        story: Story,
-        sort: SortOrder = SortOrder.NEWEST,
-        cursor: str | None = None,
-        limit: int | None = None,
-    ) -> ThreadPage:
-        """One page of top-level comments with all their visible replies: two indexed queries."""
-        limit = limit or self.limits.page_size
-        if not 1 <= limit <= self.limits.max_page_size:
-            raise Invalid(f"limit must be 1 to {self.limits.max_page_size}", fields={"limit": "out of range"})
-        after = decode_cursor(cursor) if cursor else None
-        with self.storage.read() as tx:
-            roots = tx.comments.roots_page(story.id, sort, after, limit + 1)
-            more = len(roots) > limit
-            roots = roots[:limit]
-            replies = tx.comments.replies([c.id for c in roots])
-        comments = _prune_deleted(roots + replies)
-        shown_roots = [c for c in roots if c.parent_id is None]
-        next_cursor = encode_cursor(shown_roots[-1] if shown_roots else roots[-1], sort) if more else None
-        return ThreadPage(story=story, comments=comments, next_cursor=next_cursor, total=story.comment_count)
-
-    def own(self, comment_id: int, edit_token: str) -> Comment:
-        """A comment as its author sees it (held ones included), proven by the edit token."""
-        with self.storage.read() as tx:
-            stored = tx.comments.edit_token_hash(comment_id)
-            comment = tx.comments.get(comment_id) if stored else None
-        if comment is None or stored is None:
-            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
-        if not hmac.compare_digest(stored, _token_hash(edit_token)):
-            raise Unauthorized("edit token does not match this comment", code="bad_edit_token")
-        return comment
-
-    def get(self, comment_id: int) -> Comment:
-        with self.storage.read() as tx:
-            comment = tx.comments.get(comment_id)
-        if comment is None:
-            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
-        return comment
-
     # -- helpers -------------------------------------------------------------------------------
 
     def _follow_ban(
@@ -492,28 +330,3 @@ class CommentService:
         if now - comment.created_at > window:
             raise Forbidden("the time to edit or delete this comment has passed", code="edit_window_over")
         return comment, story, site
-
-    def _published(self, comment_id: int) -> tuple[Comment, Story]:
-        comment = self.get(comment_id)
-        if comment.status is not CommentStatus.PUBLISHED:
-            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
-        return comment, self.stories.get(comment.story_id)
-
-
-def published_delta(before: CommentStatus, after: CommentStatus) -> int:
-    """Change in a story's published count when a comment moves between statuses."""
-    return int(after is CommentStatus.PUBLISHED) - int(before is CommentStatus.PUBLISHED)
-
-
-def _prune_deleted(comments: list[Comment]) -> list[Comment]:
-    """Keep a deleted comment only as a placeholder above replies that are still shown."""
-    has_child: set[int] = set()
-    for comment in reversed(comments):  # replies come after their parents
-        keep = comment.status is not CommentStatus.DELETED or comment.id in has_child
-        if keep and comment.parent_id is not None:
-            has_child.add(comment.parent_id)
-    kept = []
-    for comment in comments:
-        if comment.status is not CommentStatus.DELETED or comment.id in has_child:
-            kept.append(comment)
-    return kept

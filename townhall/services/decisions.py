@@ -15,7 +15,7 @@ from townhall.errors import Conflict, Invalid, NotFound
 from townhall.models import Comment
 from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
-from townhall.services.comments import published_delta
+from townhall.services.comment_rules import published_delta
 from townhall.services.queue_items import Action
 from townhall.services.text import plain
 from townhall.storage import Repos, Storage

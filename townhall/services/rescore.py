@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from townhall.errors import NotFound
 from townhall.moderation.verdict import Moderator
 from townhall.services.clock import Clock, utcnow
-from townhall.services.comments import STATUS_FOR, published_delta
+from townhall.services.comment_rules import STATUS_FOR, published_delta
 from townhall.services.moderation_context import ModerationContexts
 from townhall.storage import Storage
 from townhall.types import ActorKind, CommentStatus, Decision
