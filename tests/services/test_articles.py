@@ -17,7 +17,7 @@ from townhall.errors import NotFound, RateLimited
 from townhall.services import build_services
 from townhall.services.articles import ArticleFetcher
 from townhall.services.counters import SlidingWindow
-from townhall.services.safe_fetch import FetchRefused, SafeFetcher, allowed_address, resolve
+from townhall.services.netsafety import Refused, SafeFetcher, allowed_address, networks, target
 from townhall.storage import Storage
 
 ARTICLE = load()[0][1]  # the flood barrier story, our own text
@@ -95,7 +95,7 @@ def test_a_missing_page_or_a_redirect_off_the_origin_is_no_article(news_site: st
 
 
 def test_pages_are_read_only_up_to_the_cap(news_site: str) -> None:
-    with pytest.raises(FetchRefused, match="larger"):
+    with pytest.raises(Refused, match="larger"):
         SafeFetcher(5, LOOPBACK, max_bytes=10_000).get(f"{news_site}/huge")
 
 
@@ -136,10 +136,19 @@ def test_public_addresses_pass_and_a_listed_network_is_allowed() -> None:
 
 
 def test_a_name_that_resolves_to_a_non_public_address_is_refused() -> None:
-    for host in ("localhost", "::1", "127.0.0.1", "169.254.169.254", "fd00:ec2::254", "::ffff:10.0.0.1"):
-        with pytest.raises(FetchRefused, match="non-public"):
-            resolve(host, 80)
-    assert str(resolve("localhost", 80, (ipaddress.ip_network("127.0.0.0/8"),))) == "127.0.0.1"
+    for host in (
+        "localhost",
+        "[::1]",
+        "127.0.0.1",
+        "169.254.169.254",
+        "[fd00:ec2::254]",
+        "[::ffff:10.0.0.1]",
+    ):
+        with pytest.raises(Refused, match="loopback or private"):
+            target(f"http://{host}/news")
+    assert target("http://localhost/news", networks(LOOPBACK)).addresses == (
+        ipaddress.ip_address("127.0.0.1"),
+    )
 
 
 def test_an_origin_on_loopback_is_never_fetched_nor_published_unless_allowed(

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 import trafilatura
 
-from townhall.services.safe_fetch import FetchRefused, SafeFetcher
+from townhall.services.netsafety import Refused, SafeFetcher
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class ArticleFetcher:
     def fetch(self, url: str) -> ArticleData | None:
         try:
             page = self.pages.get(url, headers={"User-Agent": "Townhall article reader"})
-        except FetchRefused as exc:
+        except Refused as exc:
             log.warning("did not fetch article %s: %s", url, exc)
             return None
         if page.status != 200 or "html" not in page.content_type:

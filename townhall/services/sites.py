@@ -15,7 +15,7 @@ from townhall import i18n
 from townhall.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from townhall.models import Site, SiteSettings
 from townhall.services.clock import Clock, utcnow
-from townhall.services.netsafety import is_public
+from townhall.services.netsafety import allowed_address
 from townhall.services.urls import normalise_origin
 from townhall.storage import Storage
 from townhall.types import ModerationMode
@@ -122,7 +122,7 @@ def is_private_origin(origin: str) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    return not is_public(address)
+    return not allowed_address(address)
 
 
 class SiteService:

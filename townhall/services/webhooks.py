@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -33,7 +32,7 @@ from townhall.config import Settings
 from townhall.errors import Invalid, NotFound
 from townhall.models import Comment, Story
 from townhall.services.clock import Clock, utcnow
-from townhall.services.netsafety import check_url, checked_target
+from townhall.services.netsafety import ANYWHERE, Refused, Target, target
 from townhall.storage import Repos, Storage
 from townhall.types import CommentStatus
 
@@ -162,7 +161,7 @@ class WebhookService:
             )
         if len(url) > 2048:
             raise Invalid("the URL is longer than 2048 characters", fields={"url": "too long"})
-        url = check_url(url, self.config.webhook_allow_private)
+        url = self._checked(url).url
         secret = "whsec_" + secrets.token_urlsafe(24)
         with self.storage.write() as tx:
             if tx.sites.get(site_id) is None:
@@ -278,18 +277,24 @@ class WebhookService:
                 given_up += not ok and retry_at is None
         return DeliveryReport(delivered, failed, given_up)
 
+    def _checked(self, url: str) -> Target:
+        """A webhook URL the server may post to: public addresses only, unless the operator allows
+        private ones (``webhook_allow_private``)."""
+        try:
+            return target(url, ANYWHERE if self.config.webhook_allow_private else ())
+        except Refused as exc:
+            raise Invalid(exc.message, fields={"url": exc.note}) from exc
+
     def _post(self, client: httpx.Client, row: dict[str, Any]) -> tuple[bool, int | None, str]:
         # Checked again at each attempt, and the connection goes to an address just checked: the
         # name may resolve elsewhere now than when the webhook was added (DNS rebinding).
         try:
-            target = checked_target(row["url"], self.config.webhook_allow_private)
+            checked = self._checked(row["url"])
         except Invalid as exc:
             return False, None, exc.message
         body = row["payload"].encode()
         timestamp = int(time.time())
-        netloc = urlsplit(target.url).netloc
         headers = {
-            "Host": netloc,
             "Content-Type": "application/json",
             "User-Agent": "Townhall-Webhook/1",
             "Townhall-Event": row["event"],
@@ -297,21 +302,11 @@ class WebhookService:
             "Townhall-Timestamp": str(timestamp),
             "Townhall-Signature": sign(row["secret"], timestamp, body),
         }
-        error = ""
-        for address in target.addresses:  # in the resolver's order, the next one if one refuses
-            try:
-                response = client.post(
-                    target.pinned(address),
-                    content=body,
-                    headers=headers,
-                    extensions={"sni_hostname": target.host},
-                )
-            except httpx.ConnectError as exc:
-                error = f"ConnectError: {exc}"
-                continue
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                break
+        try:
+            response = checked.send(client, "POST", headers, body)
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        else:
             if 200 <= response.status_code < 300:
                 return True, response.status_code, ""
             return False, response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"

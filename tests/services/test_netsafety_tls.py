@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from townhall.services.safe_fetch import FetchRefused, SafeFetcher
+from townhall.services.netsafety import Refused, SafeFetcher
 
 LOOPBACK = ["127.0.0.0/8"]
 
@@ -62,5 +62,5 @@ def test_a_pinned_https_fetch_checks_the_certificate_against_the_host_name(
         page = fetcher.get(url)
         assert page.status == 200 and f"host localhost:{port}".encode() in page.body
     else:  # a certificate for another name is refused, though the address is the one asked for
-        with pytest.raises(FetchRefused):
+        with pytest.raises(Refused):
             fetcher.get(url)
