@@ -84,14 +84,16 @@ class Poster:
         return f"Comment {n}: " + " ".join(words).capitalize() + "."
 
     def post(self, n: int, story: int) -> float:
-        body = json.dumps(
-            {
-                "site": "bench",
-                "url": f"{ORIGIN}/2024/soak/story-{story}",
-                "body": self.text(n),
-                "author_name": f"Reader {n % 5003}",
-            }
-        )
+        body = {
+            "site": "bench",
+            "url": f"{ORIGIN}/2024/soak/story-{story}",
+            "body": self.text(n),
+            "author_name": f"Reader {n % 5003}",
+        }
+        return self.send(n, body)
+
+    def send(self, n: int, body: dict[str, Any]) -> float:
+        """Post one comment as reader address ``n``; seconds until the whole answer arrived."""
         headers = {
             "Content-Type": "application/json",
             "Origin": ORIGIN,
@@ -99,7 +101,7 @@ class Poster:
             "X-Forwarded-For": f"198.51.100.{n % 250 + 1}",
         }
         started = time.perf_counter()
-        self.connection.request("POST", "/api/v1/comments", body, headers)
+        self.connection.request("POST", "/api/v1/comments", json.dumps(body), headers)
         response = self.connection.getresponse()
         raw = response.read()
         elapsed = time.perf_counter() - started
