@@ -46,7 +46,7 @@ def test_a_bad_query_is_a_readable_422(dashboard: Dashboard) -> None:
     page = dashboard.client.get(
         "/admin/readers?site=ledger&comment_id=abc", headers=dashboard.cookie(Role.ADMIN)
     )
-    assert page.status_code == 422 and "a comment id is a number" in page.text
+    assert page.status_code == 422 and "A comment id is a number." in page.text
     both = dashboard.client.get(
         "/admin/readers?site=ledger&comment_id=1&email=a@b.example", headers=dashboard.cookie(Role.ADMIN)
     )

@@ -106,7 +106,7 @@ def test_a_limited_admin_cannot_manage_users_and_an_unlimited_one_sets_limits(da
         data={"csrf": dashboard.csrf(Role.ADMIN), "sites": "nowhere"},
         headers=admin,
     )
-    assert unknown.status_code == 422 and "no site" in unknown.text
+    assert unknown.status_code == 422 and "No site &#39;nowhere&#39;." in unknown.text
     cleared = dashboard.client.post(
         "/admin/users/night-desk/sites",
         data={"csrf": dashboard.csrf(Role.ADMIN), "sites": ""},

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from townhall import errors
+from townhall.dashboard import say
 from townhall.dashboard.context import (
     ADMIN,
     ALL_STAFF,
@@ -32,7 +33,7 @@ from townhall.dashboard.context import (
     services_of,
     session_of,
 )
-from townhall.dashboard.render import page
+from townhall.dashboard.render import ROLE_WORDS, lang_of, page
 from townhall.i18n import N_
 from townhall.services.accounts import Session
 from townhall.types import Role
@@ -76,13 +77,19 @@ def status_for(exc: errors.TownhallError) -> int:
 
 
 class Refusal(Exception):
-    """Stop a request with this status and message (401, 403, 413, 400)."""
+    """Stop a request with this status and message (401, 403, 413, 400): a msgid, said in the
+    staff member's language with its ``{name}`` placeholders filled in from ``params``."""
 
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
+    def __init__(self, status: int, code: str, message: str, **params: object):
+        super().__init__(message.format(**params) if params else message)
         self.status = status
         self.code = code
-        self.message = message
+        self.template = message
+        self.params = params
+        self.message = str(self)
+
+    def said(self, request: Request) -> str:
+        return say.translate(lang_of(request), self.template, self.params)
 
 
 def is_https(request: Request) -> bool:
@@ -124,7 +131,7 @@ def check_csrf(request: Request, session: Session, form: dict[str, Any] | None) 
         raise Refusal(
             403,
             "csrf",
-            "This form has expired or did not come from the dashboard. Reload the page and try again.",
+            N_("This form has expired or did not come from the dashboard. Reload the page and try again."),
         )
 
 
@@ -132,20 +139,20 @@ async def read_body(request: Request, api: bool) -> dict[str, Any]:
     """The POST body as a dict: JSON for the API, the form otherwise (repeated fields become lists)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
-        raise Refusal(413, "too_large", "The request is too large.")
+        raise Refusal(413, "too_large", N_("The request is too large."))
     try:
         if api and request.headers.get("content-type", "").startswith("application/json"):
             try:
                 data = json.loads(await request.body() or b"{}")
             except ValueError as exc:
-                raise Refusal(400, "bad_json", "The request body is not valid JSON.") from exc
+                raise Refusal(400, "bad_json", N_("The request body is not valid JSON.")) from exc
             if not isinstance(data, dict):
-                raise Refusal(400, "bad_json", "The request body must be a JSON object.")
+                raise Refusal(400, "bad_json", N_("The request body must be a JSON object."))
             return data
         form = await request.form()
     except HTTPException as exc:  # the app's streaming body cap stopped an undeclared (chunked) body
         if exc.status_code == 413:
-            raise Refusal(413, "too_large", "The request is too large.") from exc
+            raise Refusal(413, "too_large", N_("The request is too large.")) from exc
         raise
     body: dict[str, Any] = {}
     for key in form:
@@ -169,13 +176,16 @@ def guarded(
                 if session is None:
                     if request.method in ("GET", "HEAD") and not api:
                         return login_redirect(request)
-                    raise Refusal(401, "unauthorized", "Sign in to the dashboard first.")
+                    raise Refusal(401, "unauthorized", N_("Sign in to the dashboard first."))
                 if session.user.role not in roles:
                     raise Refusal(
-                        403, "forbidden", f"Your role ({session.user.role.value}) cannot use this page."
+                        403,
+                        "forbidden",
+                        N_("Your role ({role}) cannot use this page."),
+                        role=say.translate(lang_of(request), ROLE_WORDS[session.user.role.value]),
                     )
                 if every_site and session.user.sites:
-                    raise Refusal(403, "forbidden", "Only an account for every site can use this page.")
+                    raise Refusal(403, "forbidden", N_("Only an account for every site can use this page."))
                 request.state.session = session
                 request.state.body = {}
                 if request.method == "POST":
@@ -185,9 +195,11 @@ def guarded(
             except Refusal as refusal:
                 return _refused(request, refusal, api)
             except errors.TownhallError as exc:
+                lang = lang_of(request)
                 if api:
-                    return error_json(status_for(exc), exc.code, exc.message, exc.fields)
-                return _error_page(request, status_for(exc), exc.message)
+                    message = say.translate(lang, exc.template, exc.params)
+                    return error_json(status_for(exc), exc.code, message, say.field_notes(lang, exc))
+                return _error_page(request, status_for(exc), say.refusal(lang, exc))
 
         endpoint.__name__ = handler.__name__
         endpoint.__doc__ = handler.__doc__
@@ -206,8 +218,8 @@ def _within_scope(handler: Handler, request: Request) -> Response:
 
 def _refused(request: Request, refusal: Refusal, api: bool) -> Response:
     if api or "application/json" in request.headers.get("accept", ""):
-        return error_json(refusal.status, refusal.code, refusal.message)
-    return _error_page(request, refusal.status, refusal.message)
+        return error_json(refusal.status, refusal.code, refusal.said(request))
+    return _error_page(request, refusal.status, refusal.said(request))
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:

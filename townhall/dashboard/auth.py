@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from townhall import i18n
 from townhall.dashboard.access import (
     ALL_STAFF,
     LOGIN_COOKIE,
@@ -29,8 +30,23 @@ from townhall.dashboard.access import (
     session_of,
     set_cookie,
 )
-from townhall.dashboard.render import page
+from townhall.dashboard.render import lang_of, page
+from townhall.dashboard.say import translate
 from townhall.errors import RateLimited, Unauthorized
+from townhall.i18n import N_
+
+
+def _wait_message(request: Request, exc: RateLimited) -> str:
+    """How long the address must wait, in minutes, with the language's plural form."""
+    retry = exc.fields.get("retry_after", "")
+    seconds = int(retry) if retry.isdigit() else 60
+    minutes = max(1, -(-seconds // 60))
+    text = i18n.translations(lang_of(request), "dashboard").ngettext(
+        "Too many failed sign-ins from your network: try again in %(num)s minute.",
+        "Too many failed sign-ins from your network: try again in %(num)s minutes.",
+        minutes,
+    )
+    return str(text) % {"num": minutes}
 
 
 def _login_page(
@@ -67,7 +83,7 @@ async def login(request: Request) -> Response:
     try:
         body = await read_body(request, api=False)
     except Refusal as refusal:
-        return await run_in_threadpool(_login_page, request, refusal.message, refusal.status)
+        return await run_in_threadpool(_login_page, request, refusal.said(request), refusal.status)
     expected = request.cookies.get(LOGIN_COOKIE, "")
     sent = str(body.get("login_token", ""))
     name, password, code, target = (
@@ -79,16 +95,18 @@ async def login(request: Request) -> Response:
     # The connecting address, or the reader's as given by a proxy listed in `trusted_proxies`.
     address = request.client.host if request.client else "unknown"
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        message = "The sign-in form expired. Please try again."
+        message = translate(lang_of(request), N_("The sign-in form expired. Please try again."))
         return await run_in_threadpool(_login_page, request, message, 403, name, target)
     try:
         session = await run_in_threadpool(services.accounts.login, name, password, address, code)
     except RateLimited as exc:
-        return await run_in_threadpool(
-            _login_page, request, exc.message[:1].upper() + exc.message[1:] + ".", 429, name, target
-        )
+        message = _wait_message(request, exc)
+        return await run_in_threadpool(_login_page, request, message, 429, name, target)
     except Unauthorized:
-        message = "That name, password and one-time code (if you use one) do not match an account."
+        message = translate(
+            lang_of(request),
+            N_("That name, password and one-time code (if you use one) do not match an account."),
+        )
         return await run_in_threadpool(_login_page, request, message, 401, name, target)
     response = RedirectResponse(safe_next(target), status_code=303)
     set_cookie(

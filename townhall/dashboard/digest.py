@@ -9,7 +9,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from townhall.dashboard.access import PREFIX, QUEUE, guarded, services_of, session_of
+from townhall.dashboard.render import lang_of
+from townhall.dashboard.say import refusal
 from townhall.errors import Forbidden, Invalid
+from townhall.i18n import N_
 from townhall.services.accounts import User
 from townhall.services.digest import DIGEST_ROLES, PERIODS
 
@@ -34,10 +37,10 @@ def save_digest(request: Request) -> Response:
     period = str(body.get("period_hours", ""))
     try:
         if not period.isdigit():
-            raise Invalid("choose how often", fields={"period_hours": "required"})
+            raise Invalid(N_("choose how often"), fields={"period_hours": "required"})
         services_of(request).digests.choose(user.id, user.role, str(body.get("email", "")), int(period))
     except (Invalid, Forbidden) as exc:
-        return account_with_errors(request, {"digest_email": exc.message[:1].upper() + exc.message[1:] + "."})
+        return account_with_errors(request, {"digest_email": refusal(lang_of(request), exc)})
     return RedirectResponse(f"{PREFIX}/account?done=digest_on#digest", status_code=303)
 
 

@@ -64,7 +64,7 @@ def filter_query(filters: QueueFilter, **extra: Any) -> str:
 def _queue(request: Request) -> Queue:
     name = request.path_params["queue"]
     if name not in Queue.__members__.values():
-        raise Invalid(f"there is no {name!r} queue", code="unknown_queue")
+        raise Invalid("there is no '{name}' queue", code="unknown_queue", params={"name": name})
     return Queue(name)
 
 

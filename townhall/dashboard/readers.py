@@ -10,7 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from townhall.dashboard.access import ADMIN, PREFIX, guarded, services_of, session_of
-from townhall.dashboard.render import page
+from townhall.dashboard.render import lang_of, page
+from townhall.dashboard.say import refusal
 from townhall.errors import Invalid
 from townhall.models import Site
 from townhall.types import ActorKind
@@ -47,7 +48,7 @@ def readers_page(request: Request) -> Response:
                 comment_id=int(comment) if comment else None,
             )
         except Invalid as exc:
-            error = exc.message
+            error = refusal(lang_of(request), exc)
     return page(
         request,
         "readers.html",

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse
 from townhall import i18n
 from townhall.dashboard.context import ADMIN, PREFIX, QUEUE, SETTINGS, services_of
 from townhall.dashboard.evidence import level, readable
+from townhall.dashboard.formats import format_number, format_score, format_share, format_when
 from townhall.i18n import N_
 from townhall.services.accounts import Session
 
@@ -101,20 +102,32 @@ def _ago(context: Context, value: datetime | None, now: datetime | None = None) 
     return str(t.gettext("just now"))
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+@pass_context
+def _when(context: Context, value: datetime | None) -> str:
+    return format_when(value, _lang(context))
 
 
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _percent(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value * 100:.{digits}f}%"
+@pass_context
+def _percent(context: Context, value: float | None, digits: int = 0) -> str:
+    return format_share(value, _lang(context), digits)
 
 
-def _score(value: Any) -> str:
-    return f"{float(value):.2f}" if isinstance(value, int | float) else "–"
+@pass_context
+def _score(context: Context, value: Any) -> str:
+    return format_score(value, _lang(context))
+
+
+@pass_context
+def _number(context: Context, value: float | None) -> str:
+    return format_number(value, _lang(context))
+
+
+def _lang(context: Context) -> str:
+    return str(context.get("lang") or i18n.DEFAULT)
 
 
 @pass_context
@@ -140,7 +153,7 @@ def _signal(context: Context, name: str) -> str:
 
 
 def _translations(context: Context) -> Any:
-    return i18n.translations(context.get("lang") or i18n.DEFAULT, "dashboard")
+    return i18n.translations(_lang(context), "dashboard")
 
 
 @pass_context
@@ -168,6 +181,7 @@ environment.filters.update(
     iso=_iso,
     percent=_percent,
     score=_score,
+    number=_number,
     signal=_signal,
     level=_level,
     status=_status,

@@ -17,8 +17,12 @@ from starlette.requests import Request
 from townhall.dashboard.context import services_of, session_of
 from townhall.dashboard.forms import int_param
 from townhall.errors import NotFound
+from townhall.i18n import N_
 from townhall.models import Site
 from townhall.services import Services
+
+# What a limited account is told of another site's comment, author or story: that it does not exist.
+MISSING = {"comment": N_("no comment {id}"), "author": N_("no author {id}"), "story": N_("no story {id}")}
 
 
 def visible_sites(request: Request) -> list[Site]:
@@ -60,10 +64,10 @@ def check(request: Request) -> None:
     named += [("comment", i) for i in _ids(query.get("selected"))]
     for kind, ident in named:
         if not user.can_see(_site_of(services, kind, ident)):
-            raise NotFound(f"no {kind} {ident}", code=f"unknown_{kind}")
+            raise NotFound(MISSING[kind], code=f"unknown_{kind}", params={"id": ident})
     for given in (query.get("site"), body.get("site")):
         if given and not user.can_see(str(given)):
-            raise NotFound(f"no site {given!r}", code="unknown_site")
+            raise NotFound("no site '{site}'", code="unknown_site", params={"site": given})
     if not query.get("site"):
         request.scope["query_string"] = urlencode([*query.multi_items(), ("site", user.sites[0])]).encode()
         request.__dict__.pop("_query_params", None)

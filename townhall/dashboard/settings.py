@@ -16,6 +16,7 @@ from townhall import i18n
 from townhall.dashboard.access import ADMIN, PREFIX, SETTINGS, guarded, services_of, session_of
 from townhall.dashboard.queue import KNOWN_SIGNALS
 from townhall.dashboard.render import lang_of, page
+from townhall.dashboard.say import refusal, translate
 from townhall.dashboard.scope import visible_sites
 from townhall.errors import Conflict, Forbidden, Invalid, NotFound
 from townhall.i18n import N_
@@ -73,17 +74,19 @@ def form_values(site: Site) -> dict[str, Any]:
     return values
 
 
-def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, Any], dict[str, str]]:
-    """(origins, settings changes, errors by field name) from the submitted form."""
+def parse_form(
+    body: dict[str, Any], site: Site, lang: str = i18n.DEFAULT
+) -> tuple[list[str], dict[str, Any], dict[str, str]]:
+    """(origins, settings changes, errors by field name, said in ``lang``) from the submitted form."""
     errors: dict[str, str] = {}
     origins = _lines(body.get("origins"))
     if not origins:
-        errors["origins"] = "Add at least one origin, like https://news.example."
+        errors["origins"] = translate(lang, N_("Add at least one origin, like https://news.example."))
     for origin in origins:
         try:
             normalise_origin(origin)
         except Invalid as exc:
-            errors["origins"] = exc.message
+            errors["origins"] = refusal(lang, exc)
             break
     changes: dict[str, Any] = {
         "moderation_mode": str(body.get("moderation_mode", "")),
@@ -96,7 +99,7 @@ def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, A
         try:
             changes[name] = int(raw)
         except ValueError:
-            errors[name] = N_("Enter a whole number.")
+            errors[name] = translate(lang, N_("Enter a whole number."))
     for name in LISTS:
         changes[name] = _lines(body.get(name))
     thresholds: dict[str, dict[str, float]] = {}
@@ -108,7 +111,9 @@ def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, A
             try:
                 thresholds.setdefault(signal, {})[key] = float(raw)
             except ValueError:
-                errors[f"thresholds.{signal}"] = N_("Thresholds are numbers from 0 to 1, like 0.8.")
+                errors[f"thresholds.{signal}"] = translate(
+                    lang, N_("Thresholds are numbers from 0 to 1, like 0.8.")
+                )
     changes["thresholds"] = thresholds
     for name, value in changes.items():
         try:
@@ -117,7 +122,7 @@ def parse_form(body: dict[str, Any], site: Site) -> tuple[list[str], dict[str, A
             key = next(iter(exc.fields), name)
             if key.startswith("thresholds."):
                 key = ".".join(key.split(".")[:2])
-            errors.setdefault(key, exc.message[:1].upper() + exc.message[1:] + ".")
+            errors.setdefault(key, refusal(lang, exc))
     return origins, changes, errors
 
 
@@ -135,7 +140,6 @@ def _render(
     status: int = 200,
     secret: str = "",
 ) -> Response:
-    translations = i18n.translations(lang_of(request), "dashboard")
     return page(
         request,
         "settings.html",
@@ -145,8 +149,7 @@ def _render(
         site=site,
         sites=services_of(request).sites.list(),
         values=values,
-        # This page's own notes are msgids (Python's gettext, so a "%" from the services is safe).
-        errors={key: translations.gettext(text) for key, text in errors.items()},
+        errors=errors,  # already in the staff member's language (Python's str.format, never Jinja's %)
         numbers=NUMBERS,
         lists=LISTS,
         signals=KNOWN_SIGNALS,
@@ -161,12 +164,12 @@ def save_settings(request: Request) -> Response:
     services = services_of(request)
     body = request.state.body
     site = _site(request, str(body.get("site") or "") or None)
-    origins, changes, errors = parse_form(body, site)
+    origins, changes, errors = parse_form(body, site, lang_of(request))
     if not errors:
         try:
             services.sites.set_origins(site.id, origins)
         except (Conflict, Forbidden) as exc:  # another site's origin, or a private address
-            errors = {"origins": exc.message}
+            errors = {"origins": refusal(lang_of(request), exc)}
     if errors:
         values = {**form_values(site), **{k: str(v) for k, v in body.items() if isinstance(v, str)}}
         return _render(request, site, values, errors, status=422)

@@ -8,11 +8,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from townhall import i18n
 from townhall.dashboard.access import ADMIN, ALL_STAFF, PREFIX, guarded, services_of, session_of
 from townhall.dashboard.charts import bar_chart
+from townhall.dashboard.formats import format_day, format_hour, format_number, format_share
 from townhall.dashboard.forms import int_param
-from townhall.dashboard.render import page
+from townhall.dashboard.render import lang_of, page
+from townhall.dashboard.say import translate
 from townhall.dashboard.scope import visible_sites
+from townhall.i18n import N_
 
 PERIODS = (7, 30, 90)
 
@@ -26,8 +30,9 @@ def stats_page(request: Request) -> Response:
     stats = services.stats.overview(site_id, days)
     sites = visible_sites(request)  # an account limited to some sites sees only theirs
     calibrated = [site_id] if site_id else [s.id for s in sites]
-    hourly = bar_chart([(at.strftime("%H:00"), n) for at, n in stats.per_hour], labels=8)
-    daily = bar_chart([(at.strftime("%d %b"), n) for at, n in stats.per_day], labels=7)
+    lang = lang_of(request)
+    hourly = bar_chart([(format_hour(at, lang), n) for at, n in stats.per_hour], labels=8)
+    daily = bar_chart([(format_day(at, lang), n) for at, n in stats.per_day], labels=7)
     return page(
         request,
         "stats.html",
@@ -42,8 +47,43 @@ def stats_page(request: Request) -> Response:
         sites=sites,
         by_site=services.stats.by_site([s.id for s in sites], days),
         calibrations={sid: services.calibration.history(sid, 5) for sid in calibrated},
-        message=request.query_params.get("message", "")[:300],
+        message=_calibration_notice(request, [s.id for s in sites]),
     )
+
+
+def _calibration_notice(request: Request, site_ids: list[str]) -> str:
+    """What the last recalibration did, from the redirect's numbers (no text is taken from the URL)."""
+    query = request.query_params
+    site_id, outcome = query.get("site", ""), query.get("calibration", "")
+    if site_id not in site_ids or outcome not in ("reset", "learned", "too_few"):
+        return ""
+    lang = lang_of(request)
+    decisions = int_param(query.get("decisions")) or 0
+    if outcome == "reset":
+        return translate(lang, N_("{site}: back to the default thresholds."), {"site": site_id})
+    if outcome == "too_few":
+        text = i18n.translations(lang, "dashboard").ngettext(
+            "%(site)s: only %(num)s moderator decision, too few to learn from.",
+            "%(site)s: only %(num)s moderator decisions, too few to learn from.",
+            decisions,
+        )
+        return str(text) % {"site": site_id, "num": format_number(decisions, lang)}
+    before, after = _share(query.get("before")), _share(query.get("after"))
+    text = i18n.translations(lang, "dashboard").ngettext(
+        "%(site)s: recalibrated from %(num)s decision; agreement %(before)s → %(after)s.",
+        "%(site)s: recalibrated from %(num)s decisions; agreement %(before)s → %(after)s.",
+        decisions,
+    )
+    values = {"before": format_share(before, lang), "after": format_share(after, lang)}
+    return str(text) % {"site": site_id, "num": format_number(decisions, lang), **values}
+
+
+def _share(value: str | None) -> float | None:
+    try:
+        share = float(value or "")
+    except ValueError:
+        return None
+    return share if 0 <= share <= 1 else None
 
 
 def _calibration_action(request: Request, reset: bool) -> Response:
@@ -52,18 +92,13 @@ def _calibration_action(request: Request, reset: bool) -> Response:
     actor = session_of(request).user.name
     if reset:
         services.calibration.reset(site_id, actor)
-        message = f"{site_id}: back to the default thresholds."
+        said: dict[str, object] = {"calibration": "reset"}
     else:
-        outcome = services.calibration.run(site_id, actor)
-        result = outcome.result
+        result = services.calibration.run(site_id, actor).result
+        said = {"calibration": "learned" if result.learned else "too_few", "decisions": result.decisions}
         if result.learned:
-            message = (
-                f"{site_id}: recalibrated from {result.decisions} decisions; agreement "
-                f"{result.before:.0%} → {result.after:.0%}."
-            )
-        else:
-            message = f"{site_id}: only {result.decisions} moderator decisions, too few to learn from."
-    query = urlencode({"site": site_id, "message": message})
+            said.update(before=f"{result.before:.4f}", after=f"{result.after:.4f}")
+    query = urlencode({"site": site_id, **said})
     return RedirectResponse(f"{PREFIX}/stats?{query}", status_code=303)
 
 

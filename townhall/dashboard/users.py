@@ -19,8 +19,10 @@ from townhall.dashboard.access import (
 )
 from townhall.dashboard.access import set_cookie as set_session_cookie
 from townhall.dashboard.digest import digest_context
-from townhall.dashboard.render import page
+from townhall.dashboard.render import lang_of, page
+from townhall.dashboard.say import refusal, translate
 from townhall.errors import Invalid, NotFound, TownhallError
+from townhall.i18n import N_
 from townhall.types import Role
 
 
@@ -61,14 +63,14 @@ def add_user(request: Request) -> Response:
         field = next(iter(exc.fields), "name")
         return _users_page(
             request,
-            {field: exc.message},
+            {field: refusal(lang_of(request), exc)},
             422,
             values={"name": name, "role": role, "sites": str(body.get("sites") or "")},
         )
     except TownhallError as exc:
         return _users_page(
             request,
-            {"name": exc.message},
+            {"name": refusal(lang_of(request), exc)},
             409,
             values={"name": name, "role": role, "sites": str(body.get("sites") or "")},
         )
@@ -90,7 +92,7 @@ def _change(request: Request) -> Response:
     action = request.path_params["action"]
     body = request.state.body
     if action not in USER_ACTIONS:
-        raise NotFound(f"no such action {action!r}", code="unknown_action")
+        raise NotFound("no such action '{action}'", code="unknown_action", params={"action": action})
     if name == session_of(request).user.name and action in ("disable", "role"):
         raise Invalid("you cannot disable yourself or change your own role", code="own_account")
     if action == "disable":
@@ -113,7 +115,7 @@ def change_user(request: Request) -> Response:
     try:
         return _change(request)
     except Invalid as exc:
-        return _users_page(request, {f"{request.path_params['name']}": exc.message}, 422)
+        return _users_page(request, {f"{request.path_params['name']}": refusal(lang_of(request), exc)}, 422)
 
 
 @guarded(ALL_STAFF)
@@ -156,7 +158,7 @@ def enrol_totp(request: Request) -> Response:
     try:
         accounts.enable_totp(session_of(request).user.name, secret, str(body.get("code", ""))[:20])
     except Invalid as exc:
-        return _account_page(request, {"code": exc.message}, totp_secret=secret)
+        return _account_page(request, {"code": refusal(lang_of(request), exc)}, totp_secret=secret)
     return _fresh_session(request, "totp_on")
 
 
@@ -165,7 +167,7 @@ def drop_totp(request: Request) -> Response:
     accounts = services_of(request).accounts
     user = session_of(request).user
     if not accounts.verify_password(user.name, str(request.state.body.get("current", ""))):
-        return _account_page(request, {"totp_current": "That is not your current password."})
+        return _account_page(request, {"totp_current": _not_yours(request)})
     accounts.disable_totp(user.name)
     return _fresh_session(request, "totp_off")
 
@@ -176,12 +178,16 @@ def change_own_password(request: Request) -> Response:
     user = session_of(request).user
     body = request.state.body
     if not accounts.verify_password(user.name, str(body.get("current", ""))):
-        return _account_page(request, {"current": "That is not your current password."})
+        return _account_page(request, {"current": _not_yours(request)})
     try:
         accounts.reset_password(user.name, str(body.get("password", "")))
     except Invalid as exc:
-        return _account_page(request, {"password": exc.message})
+        return _account_page(request, {"password": refusal(lang_of(request), exc)})
     return _fresh_session(request, "password")
+
+
+def _not_yours(request: Request) -> str:
+    return translate(lang_of(request), N_("That is not your current password."))
 
 
 @guarded(ALL_STAFF)

@@ -10,7 +10,8 @@ from starlette.routing import BaseRoute, Route
 
 from townhall.dashboard.access import ADMIN, PREFIX, guarded, services_of
 from townhall.dashboard.readers import _site
-from townhall.dashboard.render import page
+from townhall.dashboard.render import lang_of, page
+from townhall.dashboard.say import refusal
 from townhall.dashboard.scope import visible_sites
 from townhall.errors import Invalid
 from townhall.models import Site
@@ -72,9 +73,7 @@ def add_webhook(request: Request) -> Response:
         _hook, secret = services_of(request).webhooks.add(site.id, url, chosen)
     except Invalid as exc:
         values: dict[str, object] = {"url": url, "events": chosen}
-        return _render(
-            request, site, error=exc.message[:1].upper() + exc.message[1:] + ".", values=values, status=422
-        )
+        return _render(request, site, error=refusal(lang_of(request), exc), values=values, status=422)
     return _render(request, site, secret=secret)
 
 

@@ -25,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
 from townhall.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
+from townhall.i18n import N_
 from townhall.services.clock import Clock, utcnow
 from townhall.services.throttle import LoginThrottle
 from townhall.storage import Repos, Storage
@@ -79,6 +80,11 @@ def _user(row: dict[str, Any]) -> User:
     )
 
 
+# Said in the staff member's language by the dashboard (msgids with placeholders, see errors.py).
+EXISTS = N_("a user named '{name}' already exists")
+NO_USER = N_("no user '{name}'")
+
+
 def _minutes(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
@@ -89,7 +95,9 @@ def _known_sites(tx: Repos, sites: Iterable[str]) -> list[str]:
     known = {site.id for site in tx.sites.list()}
     unknown = [site for site in wanted if site not in known]
     if unknown:
-        raise Invalid(f"no site {unknown[0]!r}", fields={"sites": f"unknown site {unknown[0]}"})
+        raise Invalid(
+            "no site '{site}'", params={"site": unknown[0]}, fields={"sites": f"unknown site {unknown[0]}"}
+        )
     return wanted
 
 
@@ -124,12 +132,12 @@ class AccountService:
         try:
             with self.storage.write() as tx:
                 if tx.accounts.by_name(name) is not None:
-                    raise Conflict(f"a user named {name!r} already exists", code="user_exists")
+                    raise Conflict(EXISTS, code="user_exists", params={"name": name})
                 user_id = tx.accounts.add(name, role.value, password_hash, self.clock())
                 tx.accounts.set_sites(user_id, _known_sites(tx, sites))
                 row = tx.accounts.get(user_id)
         except IntegrityError as exc:  # two adds racing for one name
-            raise Conflict(f"a user named {name!r} already exists", code="user_exists") from exc
+            raise Conflict(EXISTS, code="user_exists", params={"name": name}) from exc
         assert row is not None
         return _user(row)
 
@@ -137,7 +145,7 @@ class AccountService:
         with self.storage.read() as tx:
             row = tx.accounts.by_name(name)
         if row is None:
-            raise NotFound(f"no user {name!r}", code="unknown_user")
+            raise NotFound(NO_USER, code="unknown_user", params={"name": name})
         return _user(row)
 
     def disable(self, name: str) -> User:
@@ -155,7 +163,7 @@ class AccountService:
         with self.storage.write() as tx:
             row = tx.accounts.by_name(name)
             if row is None:
-                raise NotFound(f"no user {name!r}", code="unknown_user")
+                raise NotFound(NO_USER, code="unknown_user", params={"name": name})
             tx.accounts.set_sites(row["id"], _known_sites(tx, sites))
             tx.accounts.end_all_sessions(row["id"])
             updated = tx.accounts.get(row["id"])
@@ -275,7 +283,7 @@ class AccountService:
         with self.storage.write() as tx:
             row = tx.accounts.by_name(name)
             if row is None:
-                raise NotFound(f"no user {name!r}", code="unknown_user")
+                raise NotFound(NO_USER, code="unknown_user", params={"name": name})
             return tx.accounts.end_all_sessions(row["id"])
 
     def session_count(self, name: str) -> int:
@@ -294,7 +302,7 @@ class AccountService:
         with self.storage.write() as tx:
             row = tx.accounts.by_name(name)
             if row is None:
-                raise NotFound(f"no user {name!r}", code="unknown_user")
+                raise NotFound(NO_USER, code="unknown_user", params={"name": name})
             tx.accounts.update(row["id"], **values)
             if (
                 values.get("disabled")
@@ -325,16 +333,22 @@ class AccountService:
             return Role(role)
         except ValueError as exc:
             choices = ", ".join(r.value for r in Role)
-            raise Invalid(f"role must be one of {choices}", fields={"role": "unknown role"}) from exc
+            raise Invalid(
+                "role must be one of {choices}", params={"choices": choices}, fields={"role": "unknown role"}
+            ) from exc
 
     @staticmethod
     def _check_password(password: str) -> str:
         if len(password) < MIN_PASSWORD:
             raise Invalid(
-                f"password must be at least {MIN_PASSWORD} characters", fields={"password": "too short"}
+                "password must be at least {length} characters",
+                params={"length": MIN_PASSWORD},
+                fields={"password": "too short"},
             )
         if len(password) > MAX_PASSWORD:
             raise Invalid(
-                f"password must be at most {MAX_PASSWORD} characters", fields={"password": "too long"}
+                "password must be at most {length} characters",
+                params={"length": MAX_PASSWORD},
+                fields={"password": "too long"},
             )
         return password

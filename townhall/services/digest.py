@@ -69,7 +69,8 @@ class Digests:
             raise Forbidden("digests of held comments are for admins and moderators", code="forbidden")
         if period_hours not in PERIODS:
             raise Invalid(
-                f"period must be one of {', '.join(map(str, PERIODS))} hours",
+                "period must be one of {choices} hours",
+                params={"choices": ", ".join(map(str, PERIODS))},
                 fields={"period_hours": "unknown"},
             )
         email = check_address(email)

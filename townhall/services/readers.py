@@ -141,7 +141,11 @@ class ReaderRights:
     def _author(tx: Repos, site: Site, author_id: int) -> dict[str, Any]:
         author = tx.readers.author(author_id)
         if author is None or author["site_id"] != site.id:
-            raise NotFound(f"no reader {author_id} on site {site.id!r}", code="unknown_reader")
+            raise NotFound(
+                "no reader {id} on site '{site}'",
+                code="unknown_reader",
+                params={"id": author_id, "site": site.id},
+            )
         return author
 
     @staticmethod

@@ -36,17 +36,21 @@ def _check_thresholds(thresholds: Any) -> dict[str, dict[str, float]]:
     for signal, pair in thresholds.items():
         if not isinstance(pair, dict) or set(pair) - {"hold", "reject"}:
             raise Invalid(
-                f"thresholds.{signal} takes hold and reject", fields={f"thresholds.{signal}": "bad shape"}
+                "thresholds.{signal} takes hold and reject",
+                params={"signal": signal},
+                fields={f"thresholds.{signal}": "bad shape"},
             )
         for key, value in pair.items():
             if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise Invalid(
-                    f"thresholds.{signal}.{key} must be a number from 0 to 1",
+                    "thresholds.{signal}.{key} must be a number from 0 to 1",
+                    params={"signal": signal, "key": key},
                     fields={f"thresholds.{signal}.{key}": "must be between 0 and 1"},
                 )
         if "hold" in pair and "reject" in pair and pair["hold"] > pair["reject"]:
             raise Invalid(
-                f"thresholds.{signal}: hold must not be above reject",
+                "thresholds.{signal}: hold must not be above reject",
+                params={"signal": signal},
                 fields={f"thresholds.{signal}": "hold > reject"},
             )
         clean[str(signal)] = {k: float(v) for k, v in pair.items()}
@@ -55,10 +59,18 @@ def _check_thresholds(thresholds: Any) -> dict[str, dict[str, float]]:
 
 def _word_list(name: str, words: Any) -> tuple[str, ...]:
     if not isinstance(words, list | tuple) or not all(isinstance(w, str) for w in words):
-        raise Invalid(f"{name} must be a list of strings", fields={name: "must be a list of strings"})
+        raise Invalid(
+            "{name} must be a list of strings",
+            params={"name": name},
+            fields={name: "must be a list of strings"},
+        )
     cleaned = tuple(dict.fromkeys(w.strip() for w in words if w.strip()))
     if any(len(w) > 100 for w in cleaned) or len(cleaned) > 5000:
-        raise Invalid(f"{name}: at most 5000 entries of 100 characters", fields={name: "too long"})
+        raise Invalid(
+            "{name}: at most {count} entries of {length} characters",
+            params={"name": name, "count": 5000, "length": 100},
+            fields={name: "too long"},
+        )
     return cleaned
 
 
@@ -68,7 +80,9 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
     unknown = set(changes) - known
     if unknown:
         name = sorted(unknown)[0]
-        raise Invalid(f"unknown site setting {name!r}", fields={name: "unknown setting"})
+        raise Invalid(
+            "unknown site setting '{name}'", params={"name": name}, fields={name: "unknown setting"}
+        )
     values: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "moderation_mode":
@@ -105,7 +119,8 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
             limits = {"auto_close_days": 3650, "edit_window_minutes": 1440, "trusted_after_approved": 1000}
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limits[name]:
                 raise Invalid(
-                    f"{name} must be a whole number from 0 to {limits[name]}",
+                    "{name} must be a whole number from 0 to {limit}",
+                    params={"name": name, "limit": limits[name]},
                     fields={name: f"must be 0 to {limits[name]}"},
                 )
             values[name] = value
@@ -193,8 +208,9 @@ class SiteService:
             private = [o for o in clean if is_private_origin(o)]
             if private:
                 raise Forbidden(
-                    f"origins: {private[0]} is a local or private address; only the server's operator"
+                    "origins: {origin} is a local or private address; only the server's operator"
                     " can allow those (setting allow_private_origins)",
+                    params={"origin": private[0]},
                     code="private_origin",
                     fields={"origins": "local or private address"},
                 )
@@ -262,7 +278,8 @@ def _unclaimed(existing: builtins.list[Site], site_id: str, origins: builtins.li
         taken = sorted(set(origins) & set(other.origins))
         if taken:
             raise Conflict(
-                f"origins: {taken[0]} already belongs to site {other.id!r}; remove it there first",
+                "origins: {origin} already belongs to site '{site}'; remove it there first",
+                params={"origin": taken[0], "site": other.id},
                 code="origin_taken",
                 fields={"origins": "belongs to another site"},
             )

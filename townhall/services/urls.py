@@ -39,7 +39,8 @@ def normalise_origin(origin: str) -> str:
         valid = False
     if not valid:
         raise Invalid(
-            f"origins: {origin!r} is not an origin like https://news.example",
+            "origins: '{origin}' is not an origin like https://news.example",
+            params={"origin": origin},
             fields={"origins": "bad origin"},
         )
     return origin_of(origin.strip())

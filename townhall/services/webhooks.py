@@ -156,7 +156,8 @@ class WebhookService:
         unknown = [e for e in chosen if e not in EVENTS]
         if unknown:
             raise Invalid(
-                f"unknown events: {', '.join(unknown)} (known: {', '.join(EVENTS)})",
+                "unknown events: {unknown} (known: {known})",
+                params={"unknown": ", ".join(unknown), "known": ", ".join(EVENTS)},
                 fields={"events": "unknown"},
             )
         if len(url) > 2048:
@@ -165,9 +166,13 @@ class WebhookService:
         secret = "whsec_" + secrets.token_urlsafe(24)
         with self.storage.write() as tx:
             if tx.sites.get(site_id) is None:
-                raise NotFound(f"no site {site_id!r}", code="unknown_site")
+                raise NotFound("no site '{site}'", code="unknown_site", params={"site": site_id})
             if len(tx.webhooks.list(site_id)) >= MAX_HOOKS_PER_SITE:
-                raise Invalid(f"a site has at most {MAX_HOOKS_PER_SITE} webhooks", fields={"url": "too many"})
+                raise Invalid(
+                    "a site has at most {count} webhooks",
+                    params={"count": MAX_HOOKS_PER_SITE},
+                    fields={"url": "too many"},
+                )
             webhook_id = tx.webhooks.add(site_id, url, secret, chosen, self.clock())
             row = tx.webhooks.get(webhook_id)
         assert row is not None
@@ -177,7 +182,7 @@ class WebhookService:
         with self.storage.read() as tx:
             row = tx.webhooks.get(webhook_id)
         if row is None or (site_id is not None and row["site_id"] != site_id):
-            raise NotFound(f"no webhook {webhook_id}", code="unknown_webhook")
+            raise NotFound("no webhook {id}", code="unknown_webhook", params={"id": webhook_id})
         return _webhook(row)
 
     def list(self, site_id: str) -> list[Webhook]:
@@ -203,7 +208,7 @@ class WebhookService:
         with self.storage.read() as tx:
             row = tx.webhooks.delivery(delivery_id)
         if row is None:
-            raise NotFound(f"no delivery {delivery_id}", code="unknown_delivery")
+            raise NotFound("no delivery {id}", code="unknown_delivery", params={"id": delivery_id})
         return row
 
     # -- queueing (inside the transaction of the change) -----------------------------------------
