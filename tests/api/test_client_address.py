@@ -11,8 +11,6 @@ import pytest
 
 from tests import servers
 from townhall.config import ConfigError, load
-from townhall.services import build_services
-from townhall.storage import Storage
 
 ORIGIN = "https://news.example"
 LIMIT = 3
@@ -20,13 +18,7 @@ LIMIT = 3
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'townhall.sqlite3'}"
-    storage = Storage(url)
-    storage.migrate()
-    config = load(overrides={"database_url": url, "fetch_articles": False, "moderation_enabled": False})
-    build_services(config, storage, "secret").sites.ensure("ledger", "The Ledger", [ORIGIN])
-    storage.close()
-    yield url
+    yield servers.sqlite_site(tmp_path / "townhall.sqlite3", ORIGIN)
 
 
 def _server(database: str, proxies: str) -> contextlib.AbstractContextManager[str]:

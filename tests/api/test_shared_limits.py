@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,13 +64,6 @@ def _processes(count: int, database_url: str, redis_url: str = "") -> Iterator[l
         yield urls
 
 
-def _within_one_minute() -> None:
-    """Start the burst early in a minute: across a minute's end the sliding window lets a share of
-    the last minute's count lapse, which is right, but would make the count depend on the clock."""
-    if time.time() % 60 > 50:
-        time.sleep(61 - time.time() % 60)
-
-
 def _post(url: str, i: int, address: str) -> int:
     body = {
         "site": "ledger",
@@ -86,7 +78,7 @@ def _post(url: str, i: int, address: str) -> int:
 
 
 def _burst(urls: list[str], address: str, parallel: bool) -> int:
-    _within_one_minute()
+    servers.early_in_a_minute()
     targets = [(urls[i % len(urls)], i, address) for i in range(ATTEMPTS)]
     if parallel:
         with ThreadPoolExecutor(8) as pool:

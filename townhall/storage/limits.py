@@ -36,5 +36,18 @@ class LimitRepo:
         )
         return False
 
+    def counts(self, key: str, window: int) -> tuple[int, int]:
+        """(previous window's hits, this window's hits) of a key."""
+        rows = self.c.execute(
+            select(rate_counters.c.slot, rate_counters.c.hits).where(
+                rate_counters.c.key == key, rate_counters.c.slot.in_([window - 1, window])
+            )
+        )
+        hits = {row.slot: row.hits for row in rows}
+        return hits.get(window - 1, 0), hits.get(window, 0)
+
+    def clear(self, key: str) -> None:
+        self.c.execute(delete(rate_counters).where(rate_counters.c.key == key))
+
     def expire(self, now: int) -> None:
         self.c.execute(delete(rate_counters).where(rate_counters.c.expires < now))
