@@ -11,6 +11,7 @@ PostgreSQL with ``--workers 2``) with the moderation models on, over loopback on
   and every post says it comes from another reader address (the server trusts 127.0.0.1).
 
 The loop is bounded by the count and by ``--max-seconds``; the server is stopped at the end.
+bench/run.py runs the same loop (``soak_posts``) as the last part of its one run.
 Figures go to stdout and, as JSON, to ``--output``. See docs/benchmarks.md.
 
     .venv/bin/python bench/soak.py --posts 20000
@@ -26,68 +27,35 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from run import WORDS, Process, Townhall, free_port, http, running  # noqa: I001 - bench/ is the script's dir
+from harness import Process, free_port, running
+from smaps import group_memory
+from subjects import SITE, Townhall, comment_text, forwarded_for
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import servers  # noqa: E402 - the tests' helper starts a throwaway PostgreSQL
 
 ORIGIN = "http://news.example"
 READY_TIMEOUT = 300.0
 
 
-def process_memory(pid: int) -> dict[str, int]:
-    """kB of one process: rss, pss and uss (private clean + dirty), from smaps_rollup."""
-    figures = {"rss": 0, "pss": 0, "uss": 0}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, _, rest = line.partition(":")
-        value = int(rest.split()[0])
-        if name == "Rss":
-            figures["rss"] = value
-        elif name == "Pss":
-            figures["pss"] = value
-        elif name in ("Private_Clean", "Private_Dirty"):
-            figures["uss"] += value
-    return figures
-
-
-def group_memory(leader: int) -> dict[str, Any]:
-    """Memory of every process in the server's process group (master and workers), in kB."""
-    processes = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if int(fields[2]) != leader:
-                continue
-            processes[int(entry.name)] = process_memory(int(entry.name))
-        except (OSError, ValueError):
-            continue  # gone meanwhile
-    total = {key: sum(p[key] for p in processes.values()) for key in ("rss", "pss", "uss")}
-    return {"total": total, "processes": processes}
-
-
 class Poster:
     """Posts comments over one keep-alive connection."""
 
-    def __init__(self, port: int, seed: int):
+    def __init__(self, port: int, seed: int, origin: str = ORIGIN):
         self.connection = HTTPConnection("127.0.0.1", port, timeout=60)
         self.rng = random.Random(seed)  # noqa: S311 - varied text, not security
-
-    def text(self, n: int) -> str:
-        words = self.rng.choices(WORDS, k=self.rng.randint(8, 90))
-        return f"Comment {n}: " + " ".join(words).capitalize() + "."
+        self.origin = origin
 
     def post(self, n: int, story: int) -> float:
         body = {
-            "site": "bench",
-            "url": f"{ORIGIN}/2024/soak/story-{story}",
-            "body": self.text(n),
+            "site": SITE,
+            "url": f"{self.origin}/2024/soak/story-{story}",
+            "body": comment_text(n, self.rng),
             "author_name": f"Reader {n % 5003}",
         }
         return self.send(n, body)
@@ -96,9 +64,8 @@ class Poster:
         """Post one comment as reader address ``n``; seconds until the whole answer arrived."""
         headers = {
             "Content-Type": "application/json",
-            "Origin": ORIGIN,
-            # A documentation range (RFC 5737) in a header only: no traffic leaves loopback.
-            "X-Forwarded-For": f"198.51.100.{n % 250 + 1}",
+            "Origin": self.origin,
+            "X-Forwarded-For": forwarded_for(n),
         }
         started = time.perf_counter()
         self.connection.request("POST", "/api/v1/comments", json.dumps(body), headers)
@@ -110,7 +77,9 @@ class Poster:
         return elapsed
 
 
-def post_many(port: int, start: int, count: int, per_story: int, concurrency: int, deadline: float) -> int:
+def post_many(
+    port: int, start: int, count: int, per_story: int, concurrency: int, deadline: float, origin: str = ORIGIN
+) -> int:
     """Posts comments start .. start+count-1 from ``concurrency`` threads; returns how many were sent."""
     counter = iter(range(start, start + count))
     lock = threading.Lock()
@@ -118,7 +87,7 @@ def post_many(port: int, start: int, count: int, per_story: int, concurrency: in
     errors: list[BaseException] = []
 
     def worker(seed: int) -> None:
-        poster = Poster(port, seed)
+        poster = Poster(port, seed, origin)
         while time.monotonic() < deadline and not errors:
             with lock:
                 n = next(counter, None)
@@ -140,6 +109,46 @@ def post_many(port: int, start: int, count: int, per_story: int, concurrency: in
     if errors:
         raise RuntimeError(str(errors[0]))
     return sent[0]
+
+
+@dataclass(frozen=True)
+class Soak:
+    warmup: int = 2000  # posts before the first reading
+    posts: int = 20000  # posts after it
+    samples: int = 10  # readings between
+    per_story: int = 100
+    concurrency: int = 2  # client threads
+    max_seconds: float = 3600.0
+
+
+def soak_posts(port: int, leader: int, soak: Soak, origin: str = ORIGIN, first: int = 1000) -> dict[str, Any]:
+    """Post the warm-up comments, read memory, post the soak's with readings between: RSS growth."""
+    deadline = time.monotonic() + soak.max_seconds
+    warmup, posts, per_story, concurrency = soak.warmup, soak.posts, soak.per_story, soak.concurrency
+    n = first + post_many(port, first, warmup, per_story, concurrency, deadline, origin)
+    warm = group_memory(leader)
+    readings = [{"posts": 0, **warm["total"]}]
+    step = max(1, posts // max(soak.samples, 1))
+    done = 0
+    started = time.monotonic()
+    while done < posts and time.monotonic() < deadline:
+        count = min(step, posts - done)
+        done += post_many(port, n + done, count, per_story, concurrency, deadline, origin)
+        readings.append({"posts": done, **group_memory(leader)["total"]})
+        print(f"  soak: {done} posts: {readings[-1]}", flush=True)
+    end = group_memory(leader)
+    growth = end["total"]["rss"] - warm["total"]["rss"]
+    return {
+        "warmup_posts": warmup,
+        "posts_after_warmup": done,
+        "posts_asked": posts,
+        "soak_seconds": round(time.monotonic() - started, 1),
+        "memory_after_warmup": warm,
+        "memory_end": end,
+        "samples": readings,
+        "rss_growth_kb": growth,
+        "rss_growth_per_post_bytes": round(growth * 1024 / max(done, 1), 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,88 +175,34 @@ def main(argv: list[str] | None = None) -> int:
 def soak(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="townhall-soak-") as tmp:
         work = Path(tmp)
-        server = Townhall(work, ORIGIN)
-        if args.database_url:
-            server.database_url = args.database_url
-        server.env["TOWNHALL_WRITE_RATE_LIMIT"] = "0"
+        server = Townhall(work, ORIGIN, args.database_url)
         server.prepare()
         port = free_port()
-        base = f"http://127.0.0.1:{port}"
         started = time.monotonic()
-        argv_ = server_argv(server, port, args.workers)
-        process = Process("townhall-soak", argv_, work / "soak.log", soak_env(server))
-        with running(process):
-            wait_ready(process, base + "/readyz")
-            ready_after = time.monotonic() - started
+        with running(server.start(port, args.workers, moderation=True)) as process:
             result: dict[str, Any] = {"settings": vars(args) | {"output": str(args.output)}}
-            result["ready_seconds"] = round(ready_after, 2)
-            result["memory_ready"] = group_memory(process.proc.pid)["total"]
+            result["ready_seconds"] = round(time.monotonic() - started, 2)
+            result["memory_ready"] = group_memory(process.pid)["total"]
             result.update(first_and_warm(port, args.workers))
-            deadline = time.monotonic() + args.max_seconds
-            n = 1000
-            n += post_many(port, n, args.warmup, args.per_story, args.concurrency, deadline)
-            warm = group_memory(process.proc.pid)
-            result["memory_after_warmup"] = warm
-            samples = [{"posts": 0, **warm["total"]}]
-            step = max(1, args.posts // args.samples)
-            done = 0
-            soak_started = time.monotonic()
-            while done < args.posts and time.monotonic() < deadline:
-                count = min(step, args.posts - done)
-                done += post_many(port, n + done, count, args.per_story, args.concurrency, deadline)
-                samples.append({"posts": done, **group_memory(process.proc.pid)["total"]})
-                print(f"  {done} posts: {samples[-1]}", flush=True)
-            end = group_memory(process.proc.pid)
-            result["soak_seconds"] = round(time.monotonic() - soak_started, 1)
-            result["posts_after_warmup"] = done
-            result["memory_end"] = end
-            result["samples"] = samples
-            growth = end["total"]["rss"] - warm["total"]["rss"]
-            result["rss_growth_kb"] = growth
-            result["rss_growth_per_post_bytes"] = round(growth * 1024 / max(done, 1), 1)
+            plan = Soak(
+                args.warmup, args.posts, args.samples, args.per_story, args.concurrency, args.max_seconds
+            )
+            result.update(soak_posts(port, process.pid, plan))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     report(result)
     return 0
 
 
-def server_argv(server: Townhall, port: int, workers: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "townhall",
-        "--database-url",
-        server.database_url,
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-
-
-def soak_env(server: Townhall) -> dict[str, str]:
-    return {**server.env, "TOWNHALL_MODERATION_ENABLED": "true"}
-
-
 def wait_ready(process: Process, url: str) -> None:
     """Until /readyz answers 200 (not merely any answer: it says 503 until the models are warm)."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.proc.poll() is not None:
-            raise RuntimeError(f"server exited with {process.proc.returncode}:\n{process.tail()}")
-        try:
-            status, _ = http("GET", url, timeout=5.0)
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server not ready within {READY_TIMEOUT:.0f} s:\n{process.tail()}")
+    process.wait_ready(url, READY_TIMEOUT, strict=True)
 
 
 def first_and_warm(port: int, workers: int) -> dict[str, Any]:
-    """The first moderated post per worker (new connections land on any worker), then warm ones."""
+    """The first moderated post (new connections land on any worker), then warm ones.
+
+    bench/run.py reaches every worker on purpose (bench/firsts.py); this is the quick look."""
     firsts = []
     for i in range(workers):
         firsts.append(Poster(port, 7 + i).post(i, 0) * 1000)  # a new connection each

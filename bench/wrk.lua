@@ -3,18 +3,26 @@
 -- Reads: wrk sends its one static request (URL and -H headers from the command line); this
 -- script only adds done(), which prints one machine-readable line for run.py.
 --
--- Posts: when BENCH_POST is set ("townhall" or "isso"), request() builds a POST with a
--- distinct comment body each time (a per-thread counter) and, for Townhall, a distinct
--- X-Forwarded-For so the per-address write limit never trips (the server runs with
--- TOWNHALL_TRUST_PROXY=true for this). BENCH_PATH, BENCH_SITE, BENCH_URL and BENCH_ORIGIN
+-- Posts: when BENCH_POST is set ("townhall" or "isso"), request() builds a POST whose comment
+-- is new text each time: 10 to 80 words drawn by a per-thread generator seeded from BENCH_SEED
+-- (run.py gives every wrk run another seed), so no post is a near-duplicate of an earlier one
+-- and the moderation models see a different comment every time. Townhall posts also carry a
+-- distinct X-Forwarded-For (the server trusts 127.0.0.1 as a proxy), so the per-address write
+-- limit runs on every post and never trips. BENCH_PATH, BENCH_SITE, BENCH_URL and BENCH_ORIGIN
 -- say where to post.
 
 local kind = os.getenv("BENCH_POST")
+local seed = tonumber(os.getenv("BENCH_SEED") or "0")
 
 local words = {
   "council", "budget", "school", "bridge", "vote", "mayor", "river", "housing", "transit",
   "library", "park", "tax", "report", "meeting", "plan", "zoning", "traffic", "police",
   "water", "energy", "museum", "market", "festival", "harbour", "station", "clinic",
+  "the", "a", "and", "of", "to", "in", "is", "was", "for", "on", "that", "with", "they",
+  "residents", "asked", "why", "repairs", "delayed", "again", "while", "said", "would",
+  "published", "next", "week", "changes", "need", "another", "public", "hearing", "before",
+  "anyone", "can", "say", "what", "costs", "city", "parks", "departments", "I", "think",
+  "we", "should", "not", "more", "money", "buses", "night", "late", "kids", "street",
 }
 
 tid = 0 -- a global: setup() below sets it in each thread's own Lua state
@@ -26,14 +34,17 @@ function setup(thread)
   thread:set("tid", created)
 end
 
+function init(args)
+  math.randomseed(seed * 1000 + tid)
+end
+
 local function text(n)
+  local count = math.random(10, 80)
   local parts = {}
-  local x = n
-  for i = 1, 24 do
-    parts[i] = words[(x % #words) + 1]
-    x = math.floor(x / 3) + i * 7
+  for i = 1, count do
+    parts[i] = words[math.random(#words)]
   end
-  return "Comment " .. n .. ": I think the *" .. parts[1] .. "* " .. table.concat(parts, " ", 2) .. "."
+  return "Comment " .. n .. ": " .. table.concat(parts, " ") .. "."
 end
 
 if kind ~= nil then
@@ -44,7 +55,7 @@ if kind ~= nil then
 
   function request()
     counter = counter + 1
-    local n = tid * 100000000 + counter
+    local n = (seed % 1000) * 100000000 + tid * 10000000 + counter
     local headers = { ["Content-Type"] = "application/json" }
     if origin then
       headers["Origin"] = origin
@@ -52,7 +63,7 @@ if kind ~= nil then
     local body
     if kind == "townhall" then
       headers["X-Forwarded-For"] = string.format(
-        "10.%d.%d.%d", tid % 256, math.floor(counter / 256) % 256, counter % 256)
+        "10.%d.%d.%d", (seed % 100) * 2 + tid, math.floor(counter / 256) % 256, counter % 256)
       body = string.format('{"site":"%s","url":"%s","body":"%s","author_name":"Reader %d"}',
         site, url, text(n), n % 997)
     else

@@ -61,8 +61,11 @@ def _as_postgres_user() -> list[str]:
 
 
 @contextlib.contextmanager
-def postgres() -> Iterator[str]:
-    """Start a throwaway PostgreSQL cluster; yields a SQLAlchemy URL for database 'townhall'."""
+def postgres(settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Start a throwaway PostgreSQL cluster; yields a SQLAlchemy URL for database 'townhall'.
+
+    Tests run it without fsync; ``settings`` (``-c name=value``, the last one wins) can put that
+    back, as bench/run.py does to measure PostgreSQL as installed."""
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     prefix = _as_postgres_user()
     # Its own directory outside pytest's (which is private to root), so the postgres user can use it.
@@ -77,6 +80,7 @@ def postgres() -> Iterator[str]:
         capture_output=True,
     )
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     log = base / "postgres.log"
     subprocess.run(
         [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"],
