@@ -60,7 +60,7 @@ messages: install ## Extract the strings (widget, reader messages, dashboard) in
 	$(VENV)/bin/pybabel update -D messages -i townhall/locale/messages.pot -d townhall/locale --no-wrap
 	$(VENV)/bin/pybabel extract -F townhall/locale/dashboard.cfg --no-default-keywords -k N_ -k _ -k gettext -k t \
 	  -k ngettext:1,2 -k Invalid -k NotFound -k Unauthorized -k Forbidden -k Conflict -k RateLimited \
-	  -k Refusal:3 -k Refused --no-location --omit-header -o townhall/locale/dashboard.pot .
+	  -k Refusal:3 -k Refused -k NP_:1,2 --no-location --omit-header -o townhall/locale/dashboard.pot .
 	$(VENV)/bin/pybabel update -D dashboard -i townhall/locale/dashboard.pot -d townhall/locale --no-wrap
 
 .PHONY: messages help install system-deps demo test lint fmt typecheck bench

@@ -121,6 +121,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - named like N_, its plural twin
+    """Marks a plural pair said later with a count (``ngettext``) for `make messages`."""
+    return singular, plural
+
+
 def gettext(lang: str, message: str, **values: Any) -> str:
     """``message`` in ``lang``, with ``{name}`` placeholders filled in after translating."""
     text = translations(lang).gettext(message)

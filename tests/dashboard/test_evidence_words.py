@@ -52,7 +52,7 @@ def test_evidence_reads_as_words_with_internals_folded_away(dashboard: Dashboard
     # Levels in words and rounded percentages up front.
     assert "Very high · 98%" in signals and "High · 64%" in signals
     assert "Closeness to the article: 28%" in signals
-    assert "Kind: insult, threat" in signals
+    assert "Kind: insults, threats" in signals
     assert "Mayor Hollis is a thief" in signals and "toxicity very high (85%)" in signals
     # No raw JSON, no long decimals anywhere in the evidence.
     assert not re.search(r'[{\[]\s*"', signals), "raw JSON in the evidence"

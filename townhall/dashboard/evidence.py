@@ -13,6 +13,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from townhall import i18n
+from townhall.dashboard.formats import format_number, format_score
+from townhall.dashboard.say import translate
 from townhall.i18n import N_
 from townhall.services.queue import SignalReading
 
@@ -38,22 +41,36 @@ def _span(text: str, item: Any) -> tuple[int, int] | None:
     return start, end
 
 
-def marks_for(text: str, readings: list[SignalReading]) -> list[Mark]:
+BANNED_NOTE = N_("on the banned words list: {word}")
+SUSPECT_NOTE = N_("on the suspect words list: {word}")
+
+
+def marks_for(text: str, readings: list[SignalReading], lang: str = i18n.DEFAULT) -> list[Mark]:
     marks = []
     for reading in readings:
         if reading.name == "toxicity":
             for item in reading.evidence.get("spans") or []:
                 if span := _span(text, item):
                     weight = item.get("weight")
-                    label = f"raises toxicity by {weight:.2f}" if isinstance(weight, int | float) else "toxic"
+                    if isinstance(weight, int | float) and not isinstance(weight, bool):
+                        label = translate(
+                            lang, N_("raises toxicity by {weight}"), {"weight": format_score(weight, lang)}
+                        )
+                    else:
+                        label = translate(lang, N_("toxic"))
                     marks.append(Mark(*span, "toxicity", label))
         elif reading.name == "words":
             for item in reading.evidence.get("matches") or []:
                 if span := _span(text, item):
-                    kind = "banned" if item.get("list") == "banned" else "suspect"
-                    marks.append(
-                        Mark(*span, f"words-{kind}", f"on the {kind} words list: {item.get('word', '')}")
+                    banned = item.get("list") == "banned"
+                    kind = "banned" if banned else "suspect"
+                    note = (
+                        N_("on the banned words list: {word}")
+                        if banned
+                        else N_("on the suspect words list: {word}")
                     )
+                    label = translate(lang, note, {"word": str(item.get("word", ""))})
+                    marks.append(Mark(*span, f"words-{kind}", label))
     return marks
 
 
@@ -75,33 +92,38 @@ def highlight(text: str, marks: list[Mark]) -> Markup:
 
 # Evidence keys in a moderator's words; keys not listed here are shown with underscores as spaces.
 LABELS = {
-    "categories": "kinds",
-    "similarity": "closeness to the article",
-    "parent_similarity": "closeness to the comment it replies to",
-    "thread_similarity": "closeness to the thread",
-    "shared_terms": "words shared with the article",
-    "foreign_terms": "words the article does not use",
-    "nearest_passage_index": "paragraph of the article",
-    "duplicate_of": "repeats comment",
-    "model_score": "text model's score",
-    "first_comment": "first comment on this site",
-    "published": "published comments",
-    "recent_rejections": "rejections in the last 30 days",
-    "recent_days": "days looked back",
-    "trusted_after": "published comments before a reader is trusted",
-    "lexical": "word score",
-    "sentence": "sentence model score",
-    "toxicity": "toxicity",
-    "words": "listed words",
-    "background": "other stories compared",
-    "stories": "stories",
-    "article": "article",
-    "thread": "thread",
+    "categories": N_("kinds"),
+    "similarity": N_("closeness to the article"),
+    "parent_similarity": N_("closeness to the comment it replies to"),
+    "thread_similarity": N_("closeness to the thread"),
+    "shared_terms": N_("words shared with the article"),
+    "foreign_terms": N_("words the article does not use"),
+    "nearest_passage_index": N_("paragraph of the article"),
+    "duplicate_of": N_("repeats comment"),
+    "model_score": N_("text model's score"),
+    "first_comment": N_("first comment on this site"),
+    "published": N_("published comments"),
+    "recent_rejections": N_("rejections in the last 30 days"),
+    "recent_days": N_("days looked back"),
+    "trusted_after": N_("published comments before a reader is trusted"),
+    "lexical": N_("word score"),
+    "sentence": N_("sentence model score"),
+    "toxicity": N_("toxicity"),
+    "words": N_("listed words"),
+    "background": N_("other stories compared"),
+    "stories": N_("stories"),
+    "article": N_("article"),
+    "thread": N_("thread"),
+    "comment_id": N_("comment"),
+    "story": N_("story"),
+    "excerpt": N_("excerpt"),
+    "author_recent": N_("comments from this author lately"),
+    "network_recent": N_("comments from this network lately"),
 }
 
 
-def label(key: str) -> str:
-    return LABELS.get(key, key.replace("_", " "))
+def label(key: str, lang: str = i18n.DEFAULT) -> str:
+    return translate(lang, LABELS[key]) if key in LABELS else key.replace("_", " ")
 
 
 def level(score: float | None) -> str:
@@ -117,27 +139,31 @@ def level(score: float | None) -> str:
     return N_("very high")
 
 
-def readable(value: Any) -> str:
-    """A value as text: numbers rounded, lists joined, nested fields labelled, never raw JSON."""
-    if value is None:
-        return "none"
+def readable(value: Any, lang: str = i18n.DEFAULT) -> str:
+    """A value as text in ``lang``: numbers rounded, lists joined, nested fields labelled, never raw JSON."""
+    if value is None or value in ([], (), {}):
+        return translate(lang, N_("none"))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return translate(lang, N_("yes") if value else N_("no"))
     if isinstance(value, float):
-        return f"{value:.2f}"
+        return format_score(value, lang)
+    if isinstance(value, int):
+        return format_number(value, lang)
     if isinstance(value, list | tuple):
-        return ", ".join(readable(item) for item in value) or "none"
+        return ", ".join(readable(item, lang) for item in value)
     if isinstance(value, dict):
-        return "; ".join(f"{label(str(k))} {readable(v)}" for k, v in value.items()) or "none"
+        return "; ".join(f"{label(str(k), lang)} {readable(v, lang)}" for k, v in value.items())
     return str(value)
 
 
-def extra_evidence(evidence: dict[str, Any], shown: Collection[str]) -> list[tuple[str, str]]:
+def extra_evidence(
+    evidence: dict[str, Any], shown: Collection[str], lang: str = i18n.DEFAULT
+) -> list[tuple[str, str]]:
     """Evidence fields the page has no special layout for, labelled and rounded, for "Details"."""
     rows = []
     for key, value in evidence.items():
         if key in shown or value in (None, "", [], {}):
             continue
-        text = readable(value)
-        rows.append((label(key), text if len(text) <= 300 else text[:297] + "…"))
+        text = readable(value, lang)
+        rows.append((label(key, lang), text if len(text) <= 300 else text[:297] + "…"))
     return rows

@@ -77,7 +77,7 @@ def detail_context(request: Request, detail: ItemDetail) -> dict[str, Any]:
         "lang": lang_of(request),
         "d": detail,
         "c": detail.comment,
-        "highlighted": highlight(text, marks_for(text, detail.signals)),
+        "highlighted": highlight(text, marks_for(text, detail.signals, lang_of(request))),
         "off_topic": off_topic,
         "extra_evidence": extra_evidence,
         "reasons": REJECT_REASONS,

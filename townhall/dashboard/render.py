@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from townhall import i18n
+from townhall.dashboard import labels
 from townhall.dashboard.context import ADMIN, PREFIX, QUEUE, SETTINGS, services_of
 from townhall.dashboard.evidence import level, readable
 from townhall.dashboard.formats import format_number, format_score, format_share, format_when
@@ -51,15 +52,6 @@ FLASH = {
     "webhook_test": N_("Test event queued: it shows in the delivery log below once sent."),
     "digest_on": N_("Digest saved."),
     "digest_off": N_("Digest stopped."),
-}
-
-SIGNAL_LABELS = {
-    "toxicity": N_("Toxicity"),
-    "off_topic": N_("Off-topic"),
-    "spam": N_("Spam"),
-    "words": N_("Word lists"),
-    "trust": N_("Reader trust"),
-    "name": N_("Display name"),
 }
 
 # A comment's status as a word in running text (the value itself stays in class names and URLs).
@@ -147,9 +139,40 @@ def _level(context: Context, score: float | None) -> str:
 
 @pass_context
 def _signal(context: Context, name: str) -> str:
-    if name in SIGNAL_LABELS:
-        return str(_translations(context).gettext(SIGNAL_LABELS[name]))
-    return name.replace("_", " ").capitalize()
+    return labels.signal_word(_lang(context), name)
+
+
+def _word_filter(table: dict[str, str]) -> Any:
+    """A filter saying a stored value from ``table`` in the page's language (unknown: as stored)."""
+
+    @pass_context
+    def said(context: Context, value: Any) -> str:
+        return labels.word(_lang(context), table, value)
+
+    return said
+
+
+@pass_context
+def _readable(context: Context, value: Any) -> str:
+    return readable(value, _lang(context))
+
+
+@pass_context
+def _kinds(context: Context, values: Any) -> str:
+    """The toxicity signal's kinds of words, each in the page's language."""
+    items = values if isinstance(values, list | tuple) else [values]
+    return ", ".join(labels.word(_lang(context), labels.TOXICITY_KINDS, v) for v in items)
+
+
+@pass_context
+def _reason(context: Context, text: str) -> str:
+    return labels.reason(_lang(context), text)
+
+
+@pass_context
+def _message(context: Context, text: str) -> str:
+    """A stored service message (a delivery's last error): in the catalogue's words when it is a msgid."""
+    return str(_translations(context).gettext(text)) if text else ""
 
 
 def _translations(context: Context) -> Any:
@@ -186,7 +209,15 @@ environment.filters.update(
     level=_level,
     status=_status,
     role=_role,
-    readable=readable,
+    readable=_readable,
+    actor_kind=_word_filter(labels.ACTOR_KINDS),
+    author_kind=_word_filter(labels.AUTHOR_KINDS),
+    event=_word_filter(labels.EVENTS),
+    delivery=_word_filter(labels.DELIVERY_STATES),
+    word_list=_word_filter(labels.WORD_LISTS),
+    kinds=_kinds,
+    reason=_reason,
+    message=_message,
 )
 
 
