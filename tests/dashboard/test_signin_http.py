@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests import servers
+from tests.conftest import _truncate
 from townhall.config import load
 from townhall.services import build_services
 from townhall.storage import Storage
@@ -139,3 +140,30 @@ def test_a_chunked_body_is_cut_off_at_the_cap(behind_proxy: str, path: str, cont
     assert status == 413
     assert sent < 32 * 1024 * 1024  # answered long before 200 MiB arrived, not after reading it all
     assert httpx.get(behind_proxy + "/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("counted_in", ["database", "redis"])
+def test_failed_sign_ins_are_counted_across_server_processes(
+    counted_in: str, request: pytest.FixtureRequest
+) -> None:
+    """Five wrong guesses spread over two processes slow the address down in both (each used to
+    count only its own, so the guesser got 5 tries per process)."""
+    url: str = request.getfixturevalue("postgres_url")
+    storage = Storage(url)
+    _truncate(storage)
+    config = load(overrides={"database_url": url, "fetch_articles": False, "moderation_enabled": False})
+    build_services(config, storage, "secret").accounts.add("mod", Role.MODERATOR, PASSWORD)
+    storage.close()
+    settings = {"trusted_proxies": "127.0.0.1"}
+    if counted_in == "redis":
+        settings["redis_url"] = request.getfixturevalue("redis_url")
+    guesser = "203.0.113.50" if counted_in == "database" else "203.0.113.51"
+    with servers.serve(url, **settings) as one, servers.serve(url, **settings) as two:
+        wrong = [
+            _sign_in(server, "mod", "wrong guess", guesser).status_code for server in (one, two) * 2 + (one,)
+        ]
+        assert wrong == [401] * 5
+        for server in (one, two):
+            slowed = _sign_in(server, "mod", PASSWORD, guesser)
+            assert slowed.status_code == 429 and "try again in" in _error(slowed)
+        assert _sign_in(two, "mod", PASSWORD, "198.51.100.50").status_code == 303  # the moderator is not

@@ -61,8 +61,26 @@ def test_failures_slow_the_address_down_never_the_account(services: Services, ad
     with pytest.raises(RateLimited, match="try again"):
         services.accounts.authenticate("ada", PASSWORD, address="203.0.113.9")
     assert services.accounts.authenticate("ada", PASSWORD, address="198.51.100.4").name == "ada"
-    clock.advance(minutes=15)
+    # The count slides by 15-minute windows (as the rate limits): the guesses have lapsed soon after.
+    clock.advance(minutes=16)
     assert services.accounts.authenticate("ada", PASSWORD, address="203.0.113.9").name == "ada"
+
+
+def test_a_patient_guesser_gets_about_five_tries_per_quarter_hour(
+    services: Services, ada, clock: FakeClock
+) -> None:
+    """One wrong guess every 30 seconds for two hours: the sliding count keeps letting some through
+    (the moderator is never locked out for good), and never much more than 5 per 15 minutes."""
+    tried = 0
+    for _ in range(240):
+        try:
+            services.accounts.authenticate("ada", "guess", address="203.0.113.77")
+        except Unauthorized:
+            tried += 1
+        except RateLimited:
+            pass
+        clock.advance(seconds=30)
+    assert 5 * 8 <= tried <= 5 * 8 + 5, tried
 
 
 def test_unknown_and_known_names_get_the_same_answers_in_the_same_order(services: Services, ada) -> None:

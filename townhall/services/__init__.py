@@ -28,6 +28,7 @@ from townhall.services.retention import Retention
 from townhall.services.sites import SiteService
 from townhall.services.stats import StatsService
 from townhall.services.stories import StoryService
+from townhall.services.throttle import LoginThrottle
 from townhall.services.webhooks import WebhookService
 from townhall.storage import Storage
 
@@ -85,7 +86,7 @@ def build_services(
     bans = BanKeys(secret, config.ban_address_hours)
     contexts = ModerationContexts(storage, clock)
     comments = CommentService(storage, stories, moderator, limits, clock, bans, contexts)
-    accounts = AccountService(storage, clock)
+    accounts = AccountService(storage, clock, throttle=LoginThrottle(counters, secret, clock))
     queue = ModerationQueue(storage, clock, bans)
     stats = StatsService(storage, clock)
     readers = ReaderRights(storage, secret, clock)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from townhall.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
 from townhall.i18n import N_
 from townhall.services.clock import Clock, utcnow
+from townhall.services.counters import DatabaseCounters
 from townhall.services.throttle import LoginThrottle
 from townhall.storage import Repos, Storage
 from townhall.types import Role
@@ -113,7 +114,7 @@ class AccountService:
         self.storage = storage
         self.clock = clock
         self.hasher = hasher or PasswordHasher()
-        self.throttle = throttle or LoginThrottle(clock)
+        self.throttle = throttle or LoginThrottle(DatabaseCounters(storage), "", clock)
         self.session_length = timedelta(hours=session_hours)
         self._decoy_hash = ""
 
