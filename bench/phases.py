@@ -31,6 +31,7 @@ from subjects import (
     seed_comments,
 )
 
+PARTS = ("sqlite", "isso", "postgres", "soak")
 FIRSTS_ADDRESS_BASE = 100_000  # X-Forwarded-For numbers of the first-post series (soak posts start at 1,000)
 
 
@@ -48,8 +49,8 @@ class Plan:
     soak_posts: int = 20000
     soak_samples: int = 10
     soak_max_seconds: float = 1200.0
-    postgres: bool = True
-    isso: bool = True
+    parts: list[str] = field(default_factory=lambda: list(PARTS))
+    postgres_settings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

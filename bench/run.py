@@ -43,7 +43,7 @@ from typing import Any
 
 import verdicts
 from harness import Process, find_tool, free_port, http, running
-from phases import Phases, Plan, Site
+from phases import PARTS, Phases, Plan, Site
 from subjects import POSTGRES_SETTINGS, WORDS, Townhall, start_nginx, write_site
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -77,8 +77,18 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
         "--quick", action="store_true", help="a smoke check: 2 s runs, 1 run, a 300-post soak"
     )
     parser.add_argument("--isso-workers", type=int, default=2, help="gunicorn workers for Isso (default 2)")
-    parser.add_argument("--skip-postgres", action="store_true", help="leave PostgreSQL out")
-    parser.add_argument("--skip-isso", action="store_true", help="leave Isso out")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"parts to run, comma-separated (default all: {','.join(PARTS)}); for trying things out",
+    )
+    parser.add_argument(
+        "--postgres-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting over its defaults (repeatable), e.g. synchronous_commit=off",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where the JSON report goes")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (databases, logs)")
     args = parser.parse_args(argv)
@@ -92,9 +102,13 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
         soak_samples=3 if quick else 10,
         soak_max_seconds=args.soak_max_seconds,
         isso_workers=args.isso_workers,
-        postgres=not args.skip_postgres,
-        isso=not args.skip_isso,
+        parts=[part.strip() for part in args.parts.split(",") if part.strip()],
+        postgres_settings=POSTGRES_SETTINGS | dict(pair.split("=", 1) for pair in args.postgres_setting),
     )
+    if any("=" not in pair or " " in pair for pair in args.postgres_setting):
+        parser.error("--postgres-setting takes NAME=VALUE")
+    if not plan.parts or set(plan.parts) - set(PARTS):
+        parser.error(f"--parts takes some of {','.join(PARTS)}")
     if not 1 <= plan.seconds <= 120:
         parser.error("--duration must be 1 to 120 seconds")
     if not 1 <= plan.runs <= 20:
@@ -148,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "also": also,
         "notes": notes,
     }
-    print_cells(report.get("cells", []))
+    print("\n" + verdicts.format_cells(report.get("cells", [])))
     print("\n" + verdicts.format_table(rows, also))
     for note in notes:
         print(f"note: {note}")
@@ -172,22 +186,24 @@ def run_all(plan: Plan, work: Path, notes: list[str]) -> dict[str, Any]:
     with running(start_nginx(nginx_root, nginx_port)) as nginx:
         nginx.wait_ready(site.story_url, READY_TIMEOUT)
         phases = Phases(plan, work, site, nginx)
-        attempt(phases.sqlite, "Townhall on SQLite", notes)
-        if plan.isso:
-            attempt(phases.isso, "Isso", notes)
-        else:
-            notes.append("Isso was left out (--skip-isso)")
-        if plan.postgres:
-            attempt(lambda: postgres_phase(phases), "Townhall on PostgreSQL", notes)
-        else:
-            notes.append("PostgreSQL was left out (--skip-postgres)")
-        if plan.soak_posts:
-            attempt(phases.soak, "Soak (Townhall on SQLite)", notes)
-    return phases.report
+        parts = {
+            "sqlite": ("Townhall on SQLite", phases.sqlite),
+            "isso": ("Isso", phases.isso),
+            "postgres": ("Townhall on PostgreSQL", lambda: postgres_phase(phases)),
+            "soak": ("Soak (Townhall on SQLite)", phases.soak),
+        }
+        timings = {}
+        for key in PARTS:  # always in this order: the soak last, its time limit cuts nothing else
+            if key in plan.parts:
+                started = time.monotonic()
+                attempt(parts[key][1], parts[key][0], notes)
+                timings[key] = round(time.monotonic() - started, 1)
+                print(f"  ({key}: {timings[key]:.0f} s)", flush=True)
+    return phases.report | {"part_seconds": timings}
 
 
 def postgres_phase(phases: Phases) -> None:
-    with servers.postgres(POSTGRES_SETTINGS) as url:
+    with servers.postgres(phases.plan.postgres_settings) as url:
         phases.postgres(url)
 
 
@@ -199,21 +215,6 @@ def attempt(part: Any, name: str, notes: list[str]) -> None:
         last = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         notes.append(f"{name} was not measured to the end: {last}")
         print(f"  {name} FAILED: {exc}", flush=True)
-
-
-def print_cells(cells: list[dict[str, Any]]) -> None:
-    header = f"{'operation':9} {'server':8} {'setup':36} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>9}"
-    header += f" {'CPU ms/req':>10}  errors"
-    print("\n" + header + "\n" + "-" * len(header))
-    order = {"read": 0, "post": 1}
-    for cell in sorted(cells, key=lambda c: (order[c["operation"]], c["concurrency"])):
-        s = cell["summary"]
-        errors = ", ".join(f"{k} {v}" for k, v in s["errors"].items()) or "-"
-        cpu = "-" if s["cpu_ms_per_request"] is None else f"{s['cpu_ms_per_request']:.2f}"
-        print(
-            f"{cell['operation']:9} {cell['server']:8} {cell['setup']:36} {cell['concurrency']:>4}"
-            f" {s['rps']:>9.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>9.2f} {cpu:>10}  {errors}"
-        )
 
 
 def uptime() -> str:

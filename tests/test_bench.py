@@ -147,9 +147,20 @@ def test_every_target_gets_its_figure_and_verdict(bench: SimpleNamespace) -> Non
         "memory, PostgreSQL 2 workers, models on: PSS of all processes": (350.0, "met"),
         "RSS growth over a soak of 20,000 moderated posts after warm-up": (6.0, "not met"),
     }
-    table = bench.verdicts.format_table(rows, bench.verdicts.informative(made_up_report(bench.verdicts)))
+    report = made_up_report(bench.verdicts)
+    table = bench.verdicts.format_table(rows, bench.verdicts.informative(report))
     assert "| reads c=64, 1 worker: p99 / p50 | <= 4.00× | 5.00× | not met |" in table
     assert "| first read after start, SQLite 1 worker: × a warm read | 30.0 |" in table
+    cells = bench.verdicts.format_cells(report["cells"]).splitlines()
+    assert cells[2] == "| read | 1 | nginx | static file | 1,000.0 | 0.10 | 1.00 | 20.00 | - |"
+    assert len(cells) == 2 + len(report["cells"])
+
+
+def test_a_worker_never_reached_is_said(bench: SimpleNamespace) -> None:
+    firsts = {"postgres": {"post": {"workers": [{"ratio": 1.1}], "workers_expected": 2}}}
+    rows = {row["target"]: row for row in bench.verdicts.evaluate({"firsts": firsts})}
+    row = rows["first moderated post after start, PostgreSQL 2 workers, worst worker: × a warm post"]
+    assert (row["value"], row["verdict"], row["note"]) == (1.1, "met", "only 1 of 2 workers reached")
 
 
 def test_a_figure_the_run_did_not_measure_says_so(bench: SimpleNamespace) -> None:
