@@ -18,7 +18,9 @@ from typing import Any
 from smaps import group_pids
 
 ACCEPT_WAIT = 30.0  # seconds a worker may take to accept a new connection
-MAX_CONNECTIONS = 60  # connections opened while looking for a worker not yet measured
+SEARCH_SECONDS = 60.0  # how long to look for workers not yet measured (one may still be warming)
+MAX_CONNECTIONS = 300
+RETRY_PAUSE = 0.2  # after a connection that landed on a worker already measured
 # A request on a fresh connection: (connection, sequence number) -> its latency in ms.
 Request = Callable[[HTTPConnection, int], float]
 
@@ -93,12 +95,14 @@ def first_and_warm(port: int, leader: int, workers: int, request: Request, warm:
     measured: dict[int, dict[str, Any]] = {}
     opened = 0
     sequence = 0
-    while len(measured) < len(pids) and opened < MAX_CONNECTIONS:
+    deadline = time.monotonic() + SEARCH_SECONDS
+    while len(measured) < len(pids) and opened < MAX_CONNECTIONS and time.monotonic() < deadline:
         connection = HTTPConnection("127.0.0.1", port, timeout=60)
         opened += 1
         try:
             owner = accepting_worker(connection, port, pids)
             if owner is None or owner in measured:
+                time.sleep(RETRY_PAUSE)  # a worker still warming up accepts nothing yet
                 continue
             first = request(connection, sequence)
             warm_ms = [request(connection, sequence + 1 + i) for i in range(warm)]

@@ -90,6 +90,9 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
         help="a PostgreSQL setting over its defaults (repeatable), e.g. synchronous_commit=off",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where the JSON report goes")
+    parser.add_argument(
+        "--report", type=Path, metavar="JSON", help="print the tables of a saved run's JSON and stop (no run)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (databases, logs)")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -120,6 +123,12 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Plan]:
 
 def main(argv: list[str] | None = None) -> int:
     args, plan = parse_args(argv)
+    if args.report:
+        saved = json.loads(args.report.read_text(encoding="utf-8"))
+        print(f"`{saved.get('command')}` at {saved.get('commit')}, finished {saved.get('finished_at')}")
+        print(f"load: {saved.get('load')}\n")
+        print(verdicts.markdown(saved))
+        return 0
     for tool in ("wrk", "nginx"):
         if find_tool(tool) is None:
             print(
@@ -162,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         "also": also,
         "notes": notes,
     }
-    print("\n" + verdicts.format_cells(report.get("cells", [])))
-    print("\n" + verdicts.format_table(rows, also))
+    print("\n" + verdicts.markdown(report))
     for note in notes:
         print(f"note: {note}")
     args.output.parent.mkdir(parents=True, exist_ok=True)

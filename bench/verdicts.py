@@ -241,3 +241,50 @@ def format_cells(cells: list[dict[str, Any]]) -> str:
             f" {s['rps']:,.1f} | {s['p50_ms']:,.2f} | {s['p99_ms']:,.2f} | {cpu} | {errors} |"
         )
     return "\n".join(lines)
+
+
+def format_firsts(firsts: dict[str, Any]) -> str:
+    """Each worker's first request after start against its warm ones."""
+    lines = [
+        "| setup | request | worker | first ms | warm p50 ms | first / warm |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for setup, operations in firsts.items():
+        for operation, found in operations.items():
+            for number, worker in enumerate(found["workers"], 1):
+                ratio = "n/a" if worker["ratio"] is None else f"{worker['ratio']:.1f}×"
+                lines.append(
+                    f"| {setup} | {operation} | {number} | {worker['first_ms']:.1f} |"
+                    f" {worker['warm_p50_ms']:.2f} | {ratio} |"
+                )
+    return "\n".join(lines)
+
+
+def format_memory(memory: dict[str, Any]) -> str:
+    lines = ["| setup | reading | RSS MB | PSS MB |", "|---|---|---:|---:|"]
+    for setup, readings in memory.items():
+        for when, total in readings.items():
+            lines.append(f"| {setup} | {when} | {total['rss'] / 1024:.1f} | {total['pss'] / 1024:.1f} |")
+    return "\n".join(lines)
+
+
+def format_soak(soak: dict[str, Any]) -> str:
+    samples = soak.get("samples") or []
+    if not samples:
+        return ""
+    head = "| posts after warm-up | " + " | ".join(f"{s['posts']:,}" for s in samples) + " |"
+    rule = "|---|" + "---:|" * len(samples)
+    rss = "| RSS, MB | " + " | ".join(f"{s['rss'] / 1024:.1f}" for s in samples) + " |"
+    return "\n".join([head, rule, rss])
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The whole report as docs/benchmarks.md shows it; the targets last."""
+    parts = [
+        format_cells(report.get("cells", [])),
+        format_firsts(report.get("firsts", {})),
+        format_memory(report.get("memory", {})),
+        format_soak(report.get("soak", {})),
+        format_table(evaluate(report), informative(report)),
+    ]
+    return "\n\n".join(part for part in parts if part)

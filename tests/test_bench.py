@@ -201,3 +201,19 @@ def test_a_connection_is_traced_to_the_process_that_accepted_it(bench: SimpleNam
                 assert inode == os.fstat(accepted.fileno()).st_ino
                 assert bench.firsts.socket_owner(inode, [os.getpid()]) == os.getpid()
                 assert bench.firsts.socket_owner(inode, [1]) is None
+
+
+def test_a_saved_run_renders_every_table(bench: SimpleNamespace) -> None:
+    report = made_up_report(bench.verdicts)
+    report["firsts"]["postgres"]["post"]["workers"] = [
+        {"first_ms": 120.0, "warm_p50_ms": 60.0, "ratio": 2.0},
+        {"first_ms": 90.0, "warm_p50_ms": 60.0, "ratio": 1.5},
+    ]
+    report["firsts"] = {"postgres": report["firsts"]["postgres"]}
+    report["soak"]["samples"] = [{"posts": 0, "rss": 204800}, {"posts": 20000, "rss": 210944}]
+    text = bench.verdicts.markdown(report)
+    assert "| postgres | post | 2 | 90.0 | 60.00 | 1.5× |" in text
+    assert "| sqlite | after soak | 310.0 | 0.0 |" in text
+    assert "| posts after warm-up | 0 | 20,000 |\n|---|---:|---:|\n| RSS, MB | 200.0 | 206.0 |" in text
+    assert text.rstrip().endswith("|")
+    assert text.index("| target | goal |") > text.index("| operation | conc |")  # the targets come last
