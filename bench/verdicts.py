@@ -211,71 +211,69 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:.1f} {unit}"
 
 
-def format_table(rows: list[dict[str, Any]], extra: list[tuple[str, str]] | None = None) -> str:
-    """The targets as a Markdown table (it reads in a terminal too), then the informative figures."""
-    lines = ["| target | goal | measured | verdict |", "|---|---:|---:|---|"]
-    for r in rows:
-        goal = f"{r['op']} {format_value(r['limit'], r['unit'])}"
-        measured = format_value(r["value"], r["unit"])
-        note = f" ({r['note']})" if r["note"] else ""
-        lines.append(f"| {r['target']} | {goal} | {measured} | {r['verdict']}{note} |")
-    if extra:
-        lines += ["", "| also measured | |", "|---|---:|"]
-        lines += [f"| {label} | {value} |" for label, value in extra]
+def table(header: str, rows: list[list[str]]) -> str:
+    """A Markdown table; ``header`` is "name|name:|…", a trailing colon right-aligns a column."""
+    names = header.split("|")
+    lines = ["| " + " | ".join(n.rstrip(":") for n in names) + " |"]
+    lines.append("|" + "|".join("---:" if n.endswith(":") else "---" for n in names) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 
+def format_table(rows: list[dict[str, Any]], extra: list[tuple[str, str]] | None = None) -> str:
+    """The targets as a Markdown table (it reads in a terminal too), then the informative figures."""
+    targets = []
+    for r in rows:
+        goal = f"{r['op']} {format_value(r['limit'], r['unit'])}"
+        note = f" ({r['note']})" if r["note"] else ""
+        targets.append([r["target"], goal, format_value(r["value"], r["unit"]), r["verdict"] + note])
+    text = table("target|goal:|measured:|verdict", targets)
+    if extra:
+        text += "\n\n" + table("also measured| :", [[label, value] for label, value in extra])
+    return text
+
+
 def format_cells(cells: list[dict[str, Any]]) -> str:
-    """Every cell's summary as a Markdown table, reads first, by concurrency."""
-    lines = [
-        "| operation | conc | server | setup | req/s | p50 ms | p99 ms | CPU ms/req | errors |",
-        "|---|---:|---|---|---:|---:|---:|---:|---|",
-    ]
+    """Every cell's summary, reads first, by concurrency."""
+    rows = []
     order = {"read": 0, "post": 1}
     for cell in sorted(cells, key=lambda c: (order[c["operation"]], c["concurrency"])):
         s = cell["summary"]
         errors = ", ".join(f"{k} {v}" for k, v in s["errors"].items()) or "-"
         cpu = "-" if s["cpu_ms_per_request"] is None else f"{s['cpu_ms_per_request']:.2f}"
-        lines.append(
-            f"| {cell['operation']} | {cell['concurrency']} | {cell['server']} | {cell['setup']} |"
-            f" {s['rps']:,.1f} | {s['p50_ms']:,.2f} | {s['p99_ms']:,.2f} | {cpu} | {errors} |"
-        )
-    return "\n".join(lines)
+        figures = [f"{s['rps']:,.1f}", f"{s['p50_ms']:,.2f}", f"{s['p99_ms']:,.2f}", cpu, errors]
+        rows.append([cell["operation"], str(cell["concurrency"]), cell["server"], cell["setup"], *figures])
+    return table("operation|conc:|server|setup|req/s:|p50 ms:|p99 ms:|CPU ms/req:|errors", rows)
 
 
 def format_firsts(firsts: dict[str, Any]) -> str:
     """Each worker's first request after start against its warm ones."""
-    lines = [
-        "| setup | request | worker | first ms | warm p50 ms | first / warm |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
+    rows = []
     for setup, operations in firsts.items():
         for operation, found in operations.items():
-            for number, worker in enumerate(found["workers"], 1):
-                ratio = "n/a" if worker["ratio"] is None else f"{worker['ratio']:.1f}×"
-                lines.append(
-                    f"| {setup} | {operation} | {number} | {worker['first_ms']:.1f} |"
-                    f" {worker['warm_p50_ms']:.2f} | {ratio} |"
+            for number, w in enumerate(found["workers"], 1):
+                ratio = "n/a" if w["ratio"] is None else f"{w['ratio']:.1f}×"
+                rows.append(
+                    [setup, operation, str(number), f"{w['first_ms']:.1f}", f"{w['warm_p50_ms']:.2f}", ratio]
                 )
-    return "\n".join(lines)
+    return table("setup|request|worker:|first ms:|warm p50 ms:|first / warm:", rows)
 
 
 def format_memory(memory: dict[str, Any]) -> str:
-    lines = ["| setup | reading | RSS MB | PSS MB |", "|---|---|---:|---:|"]
+    rows = []
     for setup, readings in memory.items():
-        for when, total in readings.items():
-            lines.append(f"| {setup} | {when} | {total['rss'] / 1024:.1f} | {total['pss'] / 1024:.1f} |")
-    return "\n".join(lines)
+        rows += [
+            [setup, when, f"{t['rss'] / 1024:.1f}", f"{t['pss'] / 1024:.1f}"] for when, t in readings.items()
+        ]
+    return table("setup|reading|RSS MB:|PSS MB:", rows)
 
 
 def format_soak(soak: dict[str, Any]) -> str:
     samples = soak.get("samples") or []
     if not samples:
         return ""
-    head = "| posts after warm-up | " + " | ".join(f"{s['posts']:,}" for s in samples) + " |"
-    rule = "|---|" + "---:|" * len(samples)
-    rss = "| RSS, MB | " + " | ".join(f"{s['rss'] / 1024:.1f}" for s in samples) + " |"
-    return "\n".join([head, rule, rss])
+    header = "posts after warm-up|" + "|".join(f"{s['posts']:,}:" for s in samples)
+    return table(header, [["RSS, MB", *(f"{s['rss'] / 1024:.1f}" for s in samples)]])
 
 
 def markdown(report: dict[str, Any]) -> str:
