@@ -55,13 +55,13 @@ def test_one_vote_per_address_whatever_the_tokens(services: Services, site) -> N
 
 def test_a_signed_in_reader_votes_once_from_any_device(services: Services, site) -> None:
     comment = _guest_post(services, site, "author-token-000001", "author").comment
-    services.feedback.vote(comment.id, "phone", 1, network="net-home", account="user-7")
+    services.feedback.vote(comment.id, "phone", 1, network="net-home", sso_id="user-7")
     with pytest.raises(Conflict):
-        services.feedback.vote(comment.id, "laptop", 1, network="net-office", account="user-7")
+        services.feedback.vote(comment.id, "laptop", 1, network="net-office", sso_id="user-7")
     # The same account from the other device turns its vote and takes it back.
-    turned = services.feedback.vote(comment.id, "laptop", -1, network="net-office", account="user-7")
+    turned = services.feedback.vote(comment.id, "laptop", -1, network="net-office", sso_id="user-7")
     assert (turned.upvotes, turned.downvotes) == (0, 1)
-    undone = services.feedback.unvote(comment.id, "laptop", account="user-7")
+    undone = services.feedback.unvote(comment.id, "laptop", sso_id="user-7")
     assert (undone.upvotes, undone.downvotes) == (0, 0)
 
 

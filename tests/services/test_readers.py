@@ -10,7 +10,7 @@ from tests.conftest import ORIGIN, FakeClock
 from townhall.errors import Invalid, NotFound
 from townhall.models import Site
 from townhall.services import Services
-from townhall.services.identity import Identity, guest, keyed_hash
+from townhall.services.identity import Identity, guest
 from townhall.types import ActorKind, AuthorKind, CommentStatus
 
 URL = f"{ORIGIN}/city/library-hours"
@@ -134,7 +134,7 @@ def test_erasing_a_signed_in_reader_drops_their_account_votes(services: Services
     cai = Identity(AuthorKind.SSO, "sub-9", "Cai", "cai@example.org")
     mine = services.comments.post(site, URL, "Open on Sundays.", cai).comment
     other = services.comments.post(site, URL, "Why?", guest("Di", None, "reader-token-of-di", "s")).comment
-    services.feedback.vote(other.id, "device-hash", 1, account=keyed_hash("test-secret", "sso:sub-9")[:40])
+    services.feedback.vote(other.id, "device-hash", 1, sso_id="sub-9")
     services.readers.erase(site, mine.author.id, ActorKind.MODERATOR, "admin")
     with services.storage.read() as tx:
         assert tx.connection.exec_driver_sql("SELECT count(*) FROM votes").scalar() == 0

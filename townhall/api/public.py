@@ -216,12 +216,11 @@ def _vote_response(comment: Comment) -> dict[str, Any]:
     return {"comment": {"id": comment.id, "upvotes": comment.upvotes, "downvotes": comment.downvotes}}
 
 
-def _account(state: ApiState, comment_id: int, sso_token: str | None) -> str | None:
-    """A signed-in reader votes once from any device: their publisher's user id, as a keyed hash."""
+def _sso_id(state: ApiState, comment_id: int, sso_token: str | None) -> str | None:
+    """A signed-in reader votes once from any device: their publisher's user id."""
     if not sso_token:
         return None
-    identity = from_sso(sso_token, _site_of(state, state.services.comments.get(comment_id)))
-    return keyed_hash(state.services.secret, f"sso:{identity.external_id}")[:40]
+    return from_sso(sso_token, _site_of(state, state.services.comments.get(comment_id))).external_id
 
 
 @router.post(
@@ -238,8 +237,8 @@ def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -
     assert voter is not None
     ip = client_ip(request)
     state.writes.check(ip)
-    account = _account(state, comment_id, data.sso_token)
-    comment = services.feedback.vote(comment_id, voter, data.value, network_key(services.secret, ip), account)
+    sso_id = _sso_id(state, comment_id, data.sso_token)
+    comment = services.feedback.vote(comment_id, voter, data.value, network_key(services.secret, ip), sso_id)
     return _vote_response(comment)
 
 
@@ -255,9 +254,12 @@ def unvote(
     _check_comment_origin(request, state, comment_id)
     voter = reader_key(request, services.secret)
     assert voter is not None
-    state.writes.check(client_ip(request))
-    account = _account(state, comment_id, data.sso_token if data else None)
-    return _vote_response(services.feedback.unvote(comment_id, voter, account))
+    ip = client_ip(request)
+    state.writes.check(ip)
+    sso_id = _sso_id(state, comment_id, data.sso_token if data else None)
+    return _vote_response(
+        services.feedback.unvote(comment_id, voter, network_key(services.secret, ip), sso_id)
+    )
 
 
 @router.post(
@@ -271,8 +273,9 @@ def report(request: Request, state: State, comment_id: CommentId, data: NewRepor
     _check_comment_origin(request, state, comment_id)
     reporter = reader_key(request, services.secret)
     assert reporter is not None
-    state.writes.check(client_ip(request))
-    services.feedback.report(comment_id, reporter, data.reason, data.note)
+    ip = client_ip(request)
+    state.writes.check(ip)
+    services.feedback.report(comment_id, reporter, data.reason, data.note, network_key(services.secret, ip))
     return {"message": say(request, "Thank you. A moderator will look at this comment.")}
 
 

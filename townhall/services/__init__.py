@@ -104,7 +104,7 @@ def build_services(
         sites,
         stories,
         comments,
-        FeedbackService(storage, comments, clock),
+        FeedbackService(storage, comments, bans, secret, clock),
         accounts,
         queue,
         stats,

@@ -7,12 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from townhall.errors import Forbidden
+from townhall.models import Author
 from townhall.services.identity import Identity, keyed_hash
 from townhall.storage import Repos
 from townhall.storage.bans import BanKey
 from townhall.types import AuthorKind
 
 SEEN_DAYS = 30  # addresses of comments older than this are not banned
+
+
+def refusal() -> Forbidden:
+    """What a banned reader is told, whatever they try (post, edit, vote, report): one message."""
+    return Forbidden("you can no longer comment on this site", code="author_banned")
+
+
+def author_key(author: Author) -> BanKey:
+    """The key a ban on this author is stored under (their SSO id or reader hash)."""
+    return ("sso" if author.kind is AuthorKind.SSO else "reader", author.external_id or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +48,16 @@ class BanKeys:
             keys.append(("email", self.email(identity.email)))
         if network_key:
             keys.append(("network", network_key))
+        return keys
+
+    def for_reader(self, reader_key: str, network_key: str | None, sso_id: str | None) -> list[BanKey]:
+        """Every key a vote or report could be banned under: the reader token's hash (a guest's
+        author id), the address's hash and, for a signed-in reader, their user id."""
+        keys: list[BanKey] = [("reader", reader_key)]
+        if network_key:
+            keys.append(("network", network_key))
+        if sso_id:
+            keys.append(("sso", sso_id))
         return keys
 
     def apply(self, tx: Repos, author: dict[str, Any], until: datetime, now: datetime) -> None:

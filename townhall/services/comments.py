@@ -17,7 +17,7 @@ from townhall.moderation import names
 from townhall.moderation.policy import WithoutModels
 from townhall.moderation.signals.spam import fingerprint
 from townhall.moderation.verdict import Moderator, Verdict
-from townhall.services.bans import BanKeys
+from townhall.services.bans import BanKeys, author_key, refusal
 from townhall.services.clock import Clock, utcnow
 from townhall.services.comment_reads import CommentReader
 from townhall.services.comment_rules import (
@@ -88,7 +88,7 @@ class CommentService(CommentReader):
         if ban is not None:
             self._follow_ban(site, ban, identity, reader_key, now)
         if banned or ban is not None:
-            raise Forbidden("you can no longer comment on this site", code="author_banned")
+            raise refusal()
         verdict = self.moderator.assess(
             self.contexts.request(
                 site,
@@ -320,10 +320,16 @@ class CommentService(CommentReader):
         if comment.status is CommentStatus.DELETED:
             raise NotFound(f"no comment {comment_id}", code="unknown_comment")
         story = self.stories.get(comment.story_id)
+        now = self.clock()
         with self.storage.read() as tx:
             site = tx.sites.get(story.site_id)
+            # A banned author no longer changes anything here, their own comments included (what
+            # the ban was about stays for the moderators, and an appeal, to read).
+            ban = tx.bans.match(story.site_id, [author_key(comment.author)], now)
         assert site is not None
-        now = self.clock()
+        banned_until = comment.author.banned_until
+        if ban is not None or (banned_until is not None and banned_until > now):
+            raise refusal()
         if story.is_closed(now):
             raise Closed()
         window = timedelta(minutes=site.settings.edit_window_minutes)

@@ -35,6 +35,11 @@ def keyed_hash(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def account_key(secret: str, sso_id: str) -> str:
+    """The stored pseudonym of a signed-in reader (their publisher's user id) on votes."""
+    return keyed_hash(secret, f"sso:{sso_id}")[:40]
+
+
 def network_key(secret: str, address: str) -> str:
     """The stored pseudonym of a reader's network address (flooding, one vote per address, bans)."""
     return keyed_hash(secret, f"ip:{address}")[:40]

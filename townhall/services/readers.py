@@ -16,7 +16,7 @@ from typing import Any
 from townhall.errors import Invalid, NotFound
 from townhall.models import Site
 from townhall.services.clock import Clock, utcnow
-from townhall.services.identity import keyed_hash
+from townhall.services.identity import account_key
 from townhall.storage import Repos, Storage
 from townhall.storage.readers import ERASED_ID, ERASED_KIND
 from townhall.types import ActorKind, AuthorKind, CommentStatus
@@ -134,7 +134,7 @@ class ReaderRights:
     def _keys(self, author: dict[str, Any]) -> tuple[str, str | None]:
         """How the reader's votes and reports are keyed: their reader hash, and for SSO their account."""
         if author["kind"] == AuthorKind.SSO.value:
-            return author["external_id"], keyed_hash(self.secret, f"sso:{author['external_id']}")[:40]
+            return author["external_id"], account_key(self.secret, author["external_id"])
         return author["external_id"], None
 
     @staticmethod
