@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from townhall.models import Author
@@ -13,20 +13,57 @@ from townhall.storage import _rows
 from townhall.storage.schema import authors, comment_events, comments, reports
 from townhall.types import AuthorKind
 
+# Statements every post runs, built once (rebuilding one costs more than running it).
+_KEY = (
+    authors.c.site_id == bindparam("p_site"),
+    authors.c.kind == bindparam("p_kind"),
+    authors.c.external_id == bindparam("p_external"),
+)
+_GET = select(authors).where(authors.c.id == bindparam("p_id"))
+_FIND_ID = select(authors.c.id).where(*_KEY)
+_FIND = select(authors).where(*_KEY)
+_INSERT = insert(authors)
+_STATUS = comments.c.status
+_BY_AUTHOR = comments.c.author_id == bindparam("p_id")
+_HISTORY_COUNTS = select(
+    func.count().label("total"),
+    func.coalesce(func.sum(case((_STATUS == "published", 1), else_=0)), 0).label("published"),
+    func.coalesce(func.sum(case((_STATUS == "rejected", 1), else_=0)), 0).label("rejected"),
+    func.coalesce(func.sum(case((_STATUS == "held", 1), else_=0)), 0).label("held"),
+).where(_BY_AUTHOR)
+_HISTORY_REPORTED = (
+    select(func.count(func.distinct(reports.c.comment_id)))
+    .select_from(reports.join(comments, comments.c.id == reports.c.comment_id))
+    .where(_BY_AUTHOR)
+)
+_EVENTS_OF_AUTHOR = comment_events.join(comments, comments.c.id == comment_events.c.comment_id)
+_HISTORY_APPROVED = (
+    select(func.count(func.distinct(comment_events.c.comment_id)))
+    .select_from(_EVENTS_OF_AUTHOR)
+    .where(_BY_AUTHOR, comment_events.c.actor_kind == "moderator", comment_events.c.to_status == "published")
+)
+_HISTORY_REJECTIONS = (
+    select(func.count())
+    .select_from(_EVENTS_OF_AUTHOR)
+    .where(
+        _BY_AUTHOR,
+        comment_events.c.to_status == "rejected",
+        comment_events.c.created_at >= bindparam("p_since"),
+    )
+)
+
 
 class AuthorRepo:
     def __init__(self, connection: Connection):
         self.c = connection
 
     def get(self, author_id: int) -> Author | None:
-        row = self.c.execute(select(authors).where(authors.c.id == author_id)).mappings().first()
+        row = self.c.execute(_GET, {"p_id": author_id}).mappings().first()
         return _rows.author(row) if row else None
 
     def find_id(self, site_id: str, kind: AuthorKind, external_id: str) -> int | None:
-        query = select(authors.c.id).where(
-            authors.c.site_id == site_id, authors.c.kind == kind.value, authors.c.external_id == external_id
-        )
-        return self.c.execute(query).scalar()
+        key = {"p_site": site_id, "p_kind": kind.value, "p_external": external_id}
+        return self.c.execute(_FIND_ID, key).scalar()
 
     def upsert(
         self,
@@ -45,12 +82,8 @@ class AuthorRepo:
         Comments keep the name they were posted under (``comments.author_name``); this is the
         author's current name, for the dashboard's author page.
         """
-        key = (
-            authors.c.site_id == site_id,
-            authors.c.kind == kind.value,
-            authors.c.external_id == external_id,
-        )
-        existing = self.c.execute(select(authors.c.id).where(*key)).scalar()
+        key = {"p_site": site_id, "p_kind": kind.value, "p_external": external_id}
+        existing = self.c.execute(_FIND_ID, key).scalar()
         values: dict[str, Any] = {"name": name, "avatar": avatar, "badge": badge}
         if email:
             values["email"] = email
@@ -59,15 +92,15 @@ class AuthorRepo:
             new = {"site_id": site_id, "kind": kind.value, "external_id": external_id, "created_at": now}
             try:
                 with self.c.begin_nested():
-                    self.c.execute(insert(authors).values(**new, notes="", **values))
+                    self.c.execute(_INSERT, {**new, "notes": "", **values})
                 created = True
             except IntegrityError:
                 pass  # a concurrent first comment by the same author created the row
         if not created:
             if not rename:
                 values.pop("name")
-            self.c.execute(update(authors).where(*key).values(**values))
-        row = self.c.execute(select(authors).where(*key)).mappings().one()
+            self.c.execute(update(authors).where(*_KEY).values(**values), key)
+        row = self.c.execute(_FIND, key).mappings().one()
         return _rows.author(row)
 
     def ban(self, author_id: int, until: datetime | None, reason: str) -> None:
@@ -84,42 +117,13 @@ class AuthorRepo:
 
     def history(self, author_id: int, since: datetime | None = None) -> dict[str, int]:
         """Counts a moderator (and the trust signal) looks at: approved, rejected, held, reported."""
-        status = comments.c.status
-        query = select(
-            func.count().label("total"),
-            func.coalesce(func.sum(case((status == "published", 1), else_=0)), 0).label("published"),
-            func.coalesce(func.sum(case((status == "rejected", 1), else_=0)), 0).label("rejected"),
-            func.coalesce(func.sum(case((status == "held", 1), else_=0)), 0).label("held"),
-        ).where(comments.c.author_id == author_id)
-        row = self.c.execute(query).mappings().one()
-        reported = self.c.execute(
-            select(func.count(func.distinct(reports.c.comment_id)))
-            .select_from(reports.join(comments, comments.c.id == reports.c.comment_id))
-            .where(comments.c.author_id == author_id)
-        ).scalar()
-        approved = self.c.execute(
-            select(func.count(func.distinct(comment_events.c.comment_id)))
-            .select_from(comment_events.join(comments, comments.c.id == comment_events.c.comment_id))
-            .where(
-                comments.c.author_id == author_id,
-                comment_events.c.actor_kind == "moderator",
-                comment_events.c.to_status == "published",
-            )
-        ).scalar()
+        who = {"p_id": author_id}
+        row = self.c.execute(_HISTORY_COUNTS, who).mappings().one()
+        reported = self.c.execute(_HISTORY_REPORTED, who).scalar()
+        approved = self.c.execute(_HISTORY_APPROVED, who).scalar()
         recent_rejections = 0
         if since is not None:
-            recent_rejections = (
-                self.c.execute(
-                    select(func.count())
-                    .select_from(comment_events.join(comments, comments.c.id == comment_events.c.comment_id))
-                    .where(
-                        comments.c.author_id == author_id,
-                        comment_events.c.to_status == "rejected",
-                        comment_events.c.created_at >= since,
-                    )
-                ).scalar()
-                or 0
-            )
+            recent_rejections = self.c.execute(_HISTORY_REJECTIONS, who | {"p_since": since}).scalar() or 0
         return {
             "total": int(row["total"]),
             "published": int(row["published"]),

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, or_, select
 
 from townhall.storage.schema import bans, comments
 
 BanKey = tuple[
     str, str
 ]  # (kind, key): ("sso", user id), ("email", hash), ("reader", hash), ("network", hash)
+
+
+@cache
+def _match(keys: int) -> Select[tuple[int, datetime, str]]:
+    """The active-ban query for ``keys`` (kind, key) pairs, built once per count (a post asks with 1 to 4)."""
+    kind, key = bans.c.kind, bans.c.key
+    wanted = [and_(kind == bindparam(f"p_kind{i}"), key == bindparam(f"p_key{i}")) for i in range(keys)]
+    return (
+        select(bans.c.author_id, bans.c.until, bans.c.kind)
+        .where(bans.c.site_id == bindparam("p_site"), bans.c.until > bindparam("p_now"), or_(*wanted))
+        .order_by(bans.c.until.desc())
+        .limit(1)
+    )
 
 
 class BanRepo:
@@ -45,16 +59,13 @@ class BanRepo:
 
     def match(self, site_id: str, keys: Iterable[BanKey], now: datetime) -> tuple[int, datetime, str] | None:
         """(author id, until, kind) of an active ban on any of these keys, the longest first."""
-        wanted = [and_(bans.c.kind == kind, bans.c.key == key) for kind, key in keys]
-        if not wanted:
+        params: dict[str, object] = {"p_site": site_id, "p_now": now}
+        for i, (kind, key) in enumerate(keys):
+            params[f"p_kind{i}"] = kind
+            params[f"p_key{i}"] = key
+        if len(params) == 2:
             return None
-        query = (
-            select(bans.c.author_id, bans.c.until, bans.c.kind)
-            .where(bans.c.site_id == site_id, bans.c.until > now, or_(*wanted))
-            .order_by(bans.c.until.desc())
-            .limit(1)
-        )
-        row = self.c.execute(query).first()
+        row = self.c.execute(_match((len(params) - 2) // 2), params).first()
         return (row.author_id, row.until, row.kind) if row else None
 
     def lift(self, author_id: int) -> None:

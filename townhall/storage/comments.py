@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, insert, or_, select, update
 
 from townhall.models import Comment, CommentEvent
 from townhall.storage import _rows
@@ -24,22 +24,36 @@ def _with_author() -> Select[Any]:
     return select(*columns, *_AUTHOR_COLUMNS).join(authors, authors.c.id == comments.c.author_id)
 
 
+# Statements of the post path, built once (rebuilding one costs more than running it).
+_INSERT = insert(comments)
+_OWN_ROOT = update(comments).where(comments.c.id == bindparam("p_id")).values(root_id=bindparam("p_id"))
+_GET = _with_author().where(comments.c.id == bindparam("p_id"))
+_INSERT_EVENT = insert(comment_events)
+_THREAD_TEXTS = (
+    select(comments.c.body)
+    .where(comments.c.story_id == bindparam("p_story"), comments.c.status == CommentStatus.PUBLISHED.value)
+    .order_by(comments.c.id.desc())
+    .limit(bindparam("p_limit"))
+)
+_THREAD_TEXTS_BEFORE = _THREAD_TEXTS.where(comments.c.id < bindparam("p_before"))
+
+
 class CommentRepo:
     def __init__(self, connection: Connection, changes: list[CommentChange] | None = None):
         self.c = connection
         self.changes = changes if changes is not None else []
 
     def insert(self, **values: Any) -> int:
-        result = self.c.execute(insert(comments).values(**values))
+        result = self.c.execute(_INSERT, values)
         assert result.inserted_primary_key is not None
         comment_id = int(result.inserted_primary_key[0])
         if values.get("parent_id") is None:
             # A top-level comment is its own root, so a thread page finds replies by root_id alone.
-            self.c.execute(update(comments).where(comments.c.id == comment_id).values(root_id=comment_id))
+            self.c.execute(_OWN_ROOT, {"p_id": comment_id})
         return comment_id
 
     def get(self, comment_id: int) -> Comment | None:
-        row = self.c.execute(_with_author().where(comments.c.id == comment_id)).mappings().first()
+        row = self.c.execute(_GET, {"p_id": comment_id}).mappings().first()
         return _rows.comment(row) if row else None
 
     def many(self, comment_ids: Sequence[int]) -> list[Comment]:
@@ -66,16 +80,17 @@ class CommentRepo:
         details: dict[str, Any] | None = None,
     ) -> None:
         self.c.execute(
-            insert(comment_events).values(
-                comment_id=comment_id,
-                from_status=from_status.value if from_status else None,
-                to_status=to_status.value,
-                actor_kind=actor_kind.value,
-                actor=actor,
-                reason=reason,
-                details=details or {},
-                created_at=now,
-            )
+            _INSERT_EVENT,
+            {
+                "comment_id": comment_id,
+                "from_status": from_status.value if from_status else None,
+                "to_status": to_status.value,
+                "actor_kind": actor_kind.value,
+                "actor": actor,
+                "reason": reason,
+                "details": details or {},
+                "created_at": now,
+            },
         )
         self.changes.append(
             CommentChange(
@@ -148,13 +163,12 @@ class CommentRepo:
 
     def thread_texts(self, story_id: int, before_id: int | None, limit: int = 20) -> list[str]:
         """Bodies of the latest published comments of a story: context for the off-topic signal."""
-        query = select(comments.c.body).where(
-            comments.c.story_id == story_id, comments.c.status == CommentStatus.PUBLISHED.value
-        )
-        if before_id is not None:
-            query = query.where(comments.c.id < before_id)
-        query = query.order_by(comments.c.id.desc()).limit(limit)
-        return [row[0] for row in self.c.execute(query)][::-1]
+        params = {"p_story": story_id, "p_limit": limit}
+        if before_id is None:
+            rows = self.c.execute(_THREAD_TEXTS, params)
+        else:
+            rows = self.c.execute(_THREAD_TEXTS_BEFORE, params | {"p_before": before_id})
+        return [row[0] for row in rows][::-1]
 
     def ids(
         self, *, site_id: str | None = None, story_id: int | None = None, status: CommentStatus | None = None

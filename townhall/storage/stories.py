@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from townhall.models import Story
 from townhall.storage import _rows
@@ -14,6 +14,17 @@ from townhall.storage.changes import StoryChange
 from townhall.storage.schema import stories, story_events
 
 _STORY_COLUMNS = [c for c in stories.c if c.name != "representation"]
+# Built once: SQLAlchemy rebuilding a statement and its cache key costs ~0.4 ms a call, more than
+# running it (docs/benchmarks.md, where a moderated post's time goes).
+_GET = select(*_STORY_COLUMNS).where(stories.c.id == bindparam("p_id"))
+_FIND = select(*_STORY_COLUMNS).where(
+    stories.c.site_id == bindparam("p_site"), stories.c.url == bindparam("p_url")
+)
+_TOUCH = (
+    update(stories)
+    .where(stories.c.id == bindparam("p_id"))
+    .values(version=stories.c.version + 1, comment_count=stories.c.comment_count + bindparam("p_delta"))
+)
 
 
 class StoryRepo:
@@ -28,12 +39,11 @@ class StoryRepo:
         self.changes = changes if changes is not None else []
 
     def get(self, story_id: int) -> Story | None:
-        row = self.c.execute(select(*_STORY_COLUMNS).where(stories.c.id == story_id)).mappings().first()
+        row = self.c.execute(_GET, {"p_id": story_id}).mappings().first()
         return _rows.story(row) if row else None
 
     def find(self, site_id: str, url: str) -> Story | None:
-        query = select(*_STORY_COLUMNS).where(stories.c.site_id == site_id, stories.c.url == url)
-        row = self.c.execute(query).mappings().first()
+        row = self.c.execute(_FIND, {"p_site": site_id, "p_url": url}).mappings().first()
         return _rows.story(row) if row else None
 
     def open_auto_closing(self, site_id: str) -> list[Story]:
@@ -62,11 +72,7 @@ class StoryRepo:
     def touch(self, story_id: int, count_delta: int = 0) -> None:
         """A comment under this story changed: bump the version, adjust the published count."""
         self.touched.add(story_id)
-        self.c.execute(
-            update(stories)
-            .where(stories.c.id == story_id)
-            .values(version=stories.c.version + 1, comment_count=stories.c.comment_count + count_delta)
-        )
+        self.c.execute(_TOUCH, {"p_id": story_id, "p_delta": count_delta})
 
     def add_event(
         self, story_id: int, action: str, actor_kind: str, actor: str, reason: str, now: datetime

@@ -6,10 +6,17 @@ import builtins
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from townhall.storage import _queued
 from townhall.storage.schema import webhook_deliveries, webhooks
+
+# Read by every write that changes a comment (services/webhooks.py's before-commit hook): built once.
+_ACTIVE_OF_SITE = (
+    select(webhooks)
+    .where(webhooks.c.site_id == bindparam("p_site"), webhooks.c.active.is_(True))
+    .order_by(webhooks.c.id)
+)
 
 
 class WebhookRepo:
@@ -30,6 +37,9 @@ class WebhookRepo:
         return dict(row) if row else None
 
     def list(self, site_id: str | None = None, active_only: bool = False) -> builtins.list[dict[str, Any]]:
+        if site_id is not None and active_only:  # asked by every write that changes a comment
+            rows = self.c.execute(_ACTIVE_OF_SITE, {"p_site": site_id})
+            return [dict(row) for row in rows.mappings()]
         query = select(webhooks).order_by(webhooks.c.id)
         if site_id is not None:
             query = query.where(webhooks.c.site_id == site_id)
