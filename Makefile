@@ -56,7 +56,7 @@ messages: install ## Extract the strings (widget, reader messages, dashboard) in
 	$(VENV)/bin/pybabel update -D widget -i townhall/locale/widget.pot -d townhall/locale --no-wrap
 	$(VENV)/bin/pybabel extract -F townhall/locale/messages.cfg --no-default-keywords -k N_ -k say:2 -k gettext \
 	  -k Invalid -k NotFound -k Unauthorized -k Forbidden -k Conflict -k RateLimited -k TooLarge \
-	  --no-location --omit-header -o townhall/locale/messages.pot .
+	  -k NP_:1,2 --no-location --omit-header -o townhall/locale/messages.pot .
 	$(VENV)/bin/pybabel update -D messages -i townhall/locale/messages.pot -d townhall/locale --no-wrap
 	$(VENV)/bin/pybabel extract -F townhall/locale/dashboard.cfg --no-default-keywords -k N_ -k _ -k gettext -k t \
 	  -k ngettext:1,2 -k Invalid -k NotFound -k Unauthorized -k Forbidden -k Conflict -k RateLimited \

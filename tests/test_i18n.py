@@ -91,7 +91,8 @@ def test_every_reader_message_is_translated_with_its_placeholders(lang: str) -> 
     translations = i18n.translations(lang)
     for msgid in ids:
         text = translations.gettext(msgid)
-        assert text != msgid, f"{lang}: no translation for {msgid!r}"
+        wordless = not re.search(r"[a-z]", PLACEHOLDER.sub("", msgid), flags=re.I)  # "{field}: {problem}"
+        assert text != msgid or wordless, f"{lang}: no translation for {msgid!r}"
         assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(msgid)), (lang, msgid, text)
 
 

@@ -9,8 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from townhall import errors, i18n
+from townhall.api import validation
 from townhall.api.language import language
 from townhall.api.shape import FastJSONResponse
+from townhall.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +42,6 @@ def status_for(exc: errors.TownhallError) -> int:
     return 400
 
 
-def _field_name(loc: tuple[object, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
-
-
 async def _domain(request: Request, exc: Exception) -> FastJSONResponse:
     assert isinstance(exc, errors.TownhallError)
     lang = language(request)
@@ -53,14 +50,16 @@ async def _domain(request: Request, exc: Exception) -> FastJSONResponse:
     return error_response(status_for(exc), exc.code, message, fields)
 
 
-async def _validation(_request: Request, exc: Exception) -> FastJSONResponse:
+async def _validation(request: Request, exc: Exception) -> FastJSONResponse:
+    """A badly typed field: each field's note and the message in the request's language (the
+    widget sends its page's), in the one error shape."""
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
-    if any(p.get("type") == "json_invalid" for p in problems):
-        return error_response(400, "bad_json", "request body is not valid JSON")
-    fields = {_field_name(tuple(p.get("loc", ()))): str(p.get("msg", "invalid")) for p in problems}
-    first = next(iter(fields.items()))
-    return error_response(422, "invalid", f"{first[0]}: {first[1]}", fields)
+    lang = language(request)
+    if any(p.get("type") == "json_invalid" for p in problems) or not problems:
+        return error_response(400, "bad_json", i18n.gettext(lang, N_("request body is not valid JSON")))
+    fields, message = validation.fields_and_message(lang, list(problems))
+    return error_response(422, "invalid", message, fields)
 
 
 async def _http(_request: Request, exc: Exception) -> FastJSONResponse:

@@ -1,0 +1,61 @@
+"""A badly typed field in the public API is refused in the reader's language (the widget sends its
+page's as Accept-Language; ``?lang=`` works too), one readable note per field, in the one error shape."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from tests.api.conftest import READER, SITE, URL, assert_error
+
+
+def _post(client: TestClient, lang: str, **fields: object) -> dict:
+    payload = {"site": SITE, "url": URL, "body": "A fair point.", "author_name": "Ana", **fields}
+    headers = {"X-Townhall-Reader": READER, "Accept-Language": lang}
+    return assert_error(client.post("/api/v1/comments", json=payload, headers=headers), 422, "invalid")
+
+
+def test_wrong_types_in_german(client: TestClient) -> None:
+    error = _post(client, "de-DE,de;q=0.9", body=12, parent_id="eins")
+    assert error["fields"] == {"body": "muss Text sein", "parent_id": "muss eine ganze Zahl sein"}
+    assert error["message"] == "body: muss Text sein"
+
+
+def test_lengths_and_limits_in_french_with_plural_forms(client: TestClient) -> None:
+    error = _post(client, "fr", site="", parent_id=0, author_name="A" * 501)
+    assert error["fields"]["site"] == "doit compter au moins 1 caractère"
+    assert error["fields"]["author_name"] == "doit compter au plus 500 caractères"
+    assert error["fields"]["parent_id"] == "doit être au moins 1"
+    assert error["message"] == "site : doit compter au moins 1 caractère"
+
+
+def test_missing_fields_choices_and_own_checks_by_lang_parameter(client: TestClient) -> None:
+    missing = client.post(
+        "/api/v1/comments?lang=de", json={"site": SITE}, headers={"X-Townhall-Reader": READER}
+    )
+    error = assert_error(missing, 422, "invalid")
+    assert error["fields"]["url"] == "dieses Feld ist erforderlich"
+    nul = _post(client, "fr", body="nul \x00 dedans")
+    assert nul["fields"]["body"] == "ne doit pas contenir de caractères NUL"
+    report = client.post(
+        "/api/v1/comments/1/reports",
+        json={"site": SITE, "reason": "boring"},
+        headers={"X-Townhall-Reader": READER, "Accept-Language": "de"},
+    )
+    error = assert_error(report, 422, "invalid")
+    assert (
+        error["fields"]["reason"]
+        == "muss einer dieser Werte sein: spam, abuse, off_topic, misinformation, other"
+    )
+
+
+def test_english_stays_plain_and_bad_json_is_said_too(client: TestClient) -> None:
+    error = _post(client, "en", body=12)
+    assert error["fields"] == {"body": "must be text"} and error["message"] == "body: must be text"
+    broken = client.post(
+        "/api/v1/comments",
+        content=b'{"site": ',
+        headers={"content-type": "application/json", "Accept-Language": "fr"},
+    )
+    assert (
+        assert_error(broken, 400, "bad_json")["message"] == "le corps de la requête n’est pas du JSON valide"
+    )
