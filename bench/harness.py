@@ -31,6 +31,8 @@ STOP_TIMEOUT = 10.0
 SETTLE_TIMEOUT = 120.0
 WARMUP_SECONDS = 2
 WRK_TIMEOUT = "30s"  # a slow server's queue at c=64 can hold a request for seconds
+IDLE_SAMPLE = 0.3  # seconds between CPU readings while waiting for an idle server
+IDLE_CPU = 0.1  # below this share of one core the server counts as idle (clock ticks are 10 ms)
 _wrk_runs = itertools.count(1)  # BENCH_SEED: every wrk run posts other comments (bench/wrk.lua)
 
 
@@ -185,10 +187,20 @@ class Series:
     runs: int
 
     def settle(self) -> None:
-        # wrk stops with requests still queued in slow servers (Isso's sync workers finish them
-        # after the connections close); a new connection is answered only after those, so the
-        # next run starts on an idle server.
+        """Until the server has finished what wrk left queued, so the next run starts on an idle one.
+
+        wrk stops with requests still in the servers' queues (Isso's sync workers, a moderated
+        post's thread pool). A cheap URL answers once one worker is free; with several workers
+        another may still be busy, so also wait until the server's processes stop using CPU."""
         http("GET", self.settle_url, timeout=SETTLE_TIMEOUT)
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        before = self.process.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(IDLE_SAMPLE)
+            now = self.process.cpu_seconds()
+            if now - before <= IDLE_CPU * IDLE_SAMPLE:
+                return
+            before = now
 
     def measure(
         self,
@@ -231,7 +243,8 @@ class Series:
             "p99_ms": figures["p99_us"] / 1000,
             "requests": requests,
             "cpu_ms_per_request": cpu * 1000 / requests if requests else None,
-            "errors": {k: v for k, v in figures["errors"].items() if v},
+            # A run in which nothing came back has no latency to show: count it as failed.
+            "errors": {k: v for k, v in figures["errors"].items() if v} | ({} if requests else {"none": 1}),
             "load_1min": load,
         }
 

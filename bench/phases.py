@@ -224,10 +224,12 @@ class Phases:
                 verdicts.ISSO, "post", base + isso.post_path(), self.plan.posts, post_env=isso.wrk_post_env()
             )
 
-    def postgres(self, url: str) -> None:
-        """Two forked workers sharing the models: first requests per worker, posts, memory."""
+    def postgres(self, url: str, redis_url: str) -> None:
+        """Two forked workers sharing the models, with Redis as docs/operations.md deploys several
+        processes: first requests per worker, posts, memory."""
         plan, site = self.plan, self.site
         townhall, port = self.townhall("postgres", url)
+        townhall.env["TOWNHALL_REDIS_URL"] = redis_url
         base = f"http://127.0.0.1:{port}"
         seed(townhall, port, 2, site)
         path = Townhall.thread_path(site.story_url)

@@ -211,8 +211,11 @@ def run_all(plan: Plan, work: Path, notes: list[str]) -> dict[str, Any]:
 
 
 def postgres_phase(phases: Phases) -> None:
-    with servers.postgres(phases.plan.postgres_settings) as url:
-        phases.postgres(url)
+    with (
+        servers.postgres(phases.plan.postgres_settings) as url,
+        servers.redis(phases.work / "redis") as redis_url,
+    ):
+        phases.postgres(url, redis_url)
 
 
 def attempt(part: Any, name: str, notes: list[str]) -> None:
