@@ -216,6 +216,17 @@ def _vote_response(comment: Comment) -> dict[str, Any]:
     return {"comment": {"id": comment.id, "upvotes": comment.upvotes, "downvotes": comment.downvotes}}
 
 
+def _reader_action(request: Request, state: ApiState, comment_id: int) -> tuple[str, str]:
+    """Before a reader's vote or report: the page's origin, the reader token and the address's
+    write limit are checked; the reader's and the address's keyed hashes."""
+    _check_comment_origin(request, state, comment_id)
+    reader = reader_key(request, state.services.secret)
+    assert reader is not None
+    ip = client_ip(request)
+    state.writes.check(ip)
+    return reader, network_key(state.services.secret, ip)
+
+
 def _sso_id(state: ApiState, comment_id: int, sso_token: str | None) -> str | None:
     """A signed-in reader votes once from any device: their publisher's user id."""
     if not sso_token:
@@ -231,15 +242,9 @@ def _sso_id(state: ApiState, comment_id: int, sso_token: str | None) -> str | No
 def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -> dict[str, Any]:
     """One vote per comment per reader token, per network address and per signed-in reader;
     voting the other way turns the vote, `DELETE` takes it back."""
-    services = state.services
-    _check_comment_origin(request, state, comment_id)
-    voter = reader_key(request, services.secret)
-    assert voter is not None
-    ip = client_ip(request)
-    state.writes.check(ip)
+    reader, network = _reader_action(request, state, comment_id)
     sso_id = _sso_id(state, comment_id, data.sso_token)
-    comment = services.feedback.vote(comment_id, voter, data.value, network_key(services.secret, ip), sso_id)
-    return _vote_response(comment)
+    return _vote_response(state.services.feedback.vote(comment_id, reader, data.value, network, sso_id))
 
 
 @router.delete(
@@ -250,16 +255,9 @@ def vote(request: Request, state: State, comment_id: CommentId, data: NewVote) -
 def unvote(
     request: Request, state: State, comment_id: CommentId, data: VoteOwner | None = None
 ) -> dict[str, Any]:
-    services = state.services
-    _check_comment_origin(request, state, comment_id)
-    voter = reader_key(request, services.secret)
-    assert voter is not None
-    ip = client_ip(request)
-    state.writes.check(ip)
+    reader, network = _reader_action(request, state, comment_id)
     sso_id = _sso_id(state, comment_id, data.sso_token if data else None)
-    return _vote_response(
-        services.feedback.unvote(comment_id, voter, network_key(services.secret, ip), sso_id)
-    )
+    return _vote_response(state.services.feedback.unvote(comment_id, reader, network, sso_id))
 
 
 @router.post(
@@ -269,13 +267,8 @@ def unvote(
     dependencies=[Security(READER_TOKEN)],
 )
 def report(request: Request, state: State, comment_id: CommentId, data: NewReport) -> dict[str, Any]:
-    services = state.services
-    _check_comment_origin(request, state, comment_id)
-    reporter = reader_key(request, services.secret)
-    assert reporter is not None
-    ip = client_ip(request)
-    state.writes.check(ip)
-    services.feedback.report(comment_id, reporter, data.reason, data.note, network_key(services.secret, ip))
+    reader, network = _reader_action(request, state, comment_id)
+    state.services.feedback.report(comment_id, reader, data.reason, data.note, network)
     return {"message": say(request, "Thank you. A moderator will look at this comment.")}
 
 

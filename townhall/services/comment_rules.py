@@ -40,8 +40,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def published_delta(before: CommentStatus, after: CommentStatus) -> int:
-    """Change in a story's published count when a comment moves between statuses."""
+def published_delta(before: CommentStatus | None, after: CommentStatus) -> int:
+    """Change in a story's published count when a comment moves between statuses (``before``
+    None: a new comment)."""
     return int(after is CommentStatus.PUBLISHED) - int(before is CommentStatus.PUBLISHED)
 
 

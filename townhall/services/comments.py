@@ -32,12 +32,35 @@ from townhall.services.identity import Identity
 from townhall.services.moderation_context import ModerationContexts
 from townhall.services.stories import StoryService
 from townhall.services.text import render
-from townhall.storage import Storage
+from townhall.storage import Repos, Storage
 from townhall.types import ActorKind, AuthorKind, CommentStatus, Decision
 
 
 def _message(verdict: Verdict, status: CommentStatus) -> str:
     return reader_note(status, verdict.to_dict())
+
+
+def _record_assessment(
+    tx: Repos,
+    comment_id: int,
+    site_id: str,
+    story_id: int,
+    body: str,
+    before: CommentStatus | None,
+    verdict: Verdict,
+    reason: str,
+    now: datetime,
+) -> None:
+    """What a moderated write (a post, an edit) records with the comment, in its transaction: the
+    text's fingerprint, so every process finds the comment when a copy of it arrives (the spam
+    signal); the audit event, by the system when published, else by the signals; and the story's
+    published count and version."""
+    tx.recent.fingerprint(comment_id, site_id, fingerprint(body), now)
+    status = STATUS_FOR[verdict.decision]
+    actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
+    details = {"decision": verdict.decision.value}
+    tx.comments.add_event(comment_id, before, status, actor_kind, "moderation", reason, now, details)
+    tx.stories.touch(story_id, published_delta(before, status))
 
 
 class CommentService(CommentReader):
@@ -142,20 +165,8 @@ class CommentService(CommentReader):
                 score=0,
                 featured=False,
             )
-            # Every process finds this comment when a copy of it arrives (the spam signal).
-            tx.recent.fingerprint(comment_id, site.id, fingerprint(body), now)
-            actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
-            tx.comments.add_event(
-                comment_id,
-                None,
-                status,
-                actor_kind,
-                "moderation",
-                "; ".join(verdict.reasons) or "posted",
-                now,
-                {"decision": verdict.decision.value},
-            )
-            tx.stories.touch(story.id, 1 if status is CommentStatus.PUBLISHED else 0)
+            reason = "; ".join(verdict.reasons) or "posted"
+            _record_assessment(tx, comment_id, site.id, story.id, body, None, verdict, reason, now)
             comment = tx.comments.get(comment_id)
         assert comment is not None
         return Posted(comment, edit_token, _message(verdict, status))
@@ -218,19 +229,8 @@ class CommentService(CommentReader):
                 status=status,
                 verdict=verdict.to_dict(),
             )
-            tx.recent.fingerprint(comment_id, site.id, fingerprint(body), now)
-            actor_kind = ActorKind.SYSTEM if verdict.decision is Decision.PUBLISH else ActorKind.SIGNAL
-            tx.comments.add_event(
-                comment_id,
-                current.status,
-                status,
-                actor_kind,
-                "moderation",
-                "edited; " + ("; ".join(verdict.reasons) or "reassessed"),
-                now,
-                {"decision": verdict.decision.value},
-            )
-            tx.stories.touch(story.id, published_delta(current.status, status))
+            reason = "edited; " + ("; ".join(verdict.reasons) or "reassessed")
+            _record_assessment(tx, comment_id, site.id, story.id, body, current.status, verdict, reason, now)
             updated = tx.comments.get(comment_id)
         assert updated is not None
         return Posted(updated, edit_token, _message(verdict, status))

@@ -38,6 +38,19 @@ _THREAD_TEXTS = (
 _THREAD_TEXTS_BEFORE = _THREAD_TEXTS.where(comments.c.id < bindparam("p_before"))
 
 
+def _filtered(
+    query: Select[Any], site_id: str | None, story_id: int | None, status: CommentStatus | None
+) -> Select[Any]:
+    """``query`` narrowed to a site, a story and a status, each when given."""
+    if site_id is not None:
+        query = query.where(comments.c.site_id == site_id)
+    if story_id is not None:
+        query = query.where(comments.c.story_id == story_id)
+    if status is not None:
+        query = query.where(comments.c.status == status.value)
+    return query
+
+
 class CommentRepo:
     def __init__(self, connection: Connection, changes: list[CommentChange] | None = None):
         self.c = connection
@@ -173,13 +186,7 @@ class CommentRepo:
     def ids(
         self, *, site_id: str | None = None, story_id: int | None = None, status: CommentStatus | None = None
     ) -> list[int]:
-        query = select(comments.c.id).order_by(comments.c.id)
-        if site_id is not None:
-            query = query.where(comments.c.site_id == site_id)
-        if story_id is not None:
-            query = query.where(comments.c.story_id == story_id)
-        if status is not None:
-            query = query.where(comments.c.status == status.value)
+        query = _filtered(select(comments.c.id).order_by(comments.c.id), site_id, story_id, status)
         return [row[0] for row in self.c.execute(query)]
 
     def decided_by_moderator(self, comment_id: int) -> bool:
@@ -200,13 +207,7 @@ class CommentRepo:
         offset: int = 0,
         oldest_first: bool = False,
     ) -> list[Comment]:
-        query = _with_author()
-        if site_id is not None:
-            query = query.where(comments.c.site_id == site_id)
-        if story_id is not None:
-            query = query.where(comments.c.story_id == story_id)
-        if status is not None:
-            query = query.where(comments.c.status == status.value)
+        query = _filtered(_with_author(), site_id, story_id, status)
         if author_id is not None:
             query = query.where(comments.c.author_id == author_id)
         order = comments.c.id.asc() if oldest_first else comments.c.id.desc()
