@@ -41,6 +41,8 @@ def _run(
     click.echo(f"{verb} from {source} into {site.id}:")
     click.echo(f"  stories: {summary.stories} new, {summary.stories_existing} already in Townhall")
     click.echo(f"  comments: {summary.comments}")
+    if summary.votes:
+        click.echo(f"  votes: {summary.votes} (totals from {source}, on the imported comments)")
     click.echo(f"  authors: {summary.authors} new")
     click.echo(f"  skipped: {sum(summary.skipped.values())}")
     for reason, count in summary.skipped.most_common():

@@ -1,7 +1,8 @@
 """Isso's SQLite database: ``threads`` (id, uri, title) and ``comments``.
 
 A comment has tid (its thread), parent, created (seconds since 1970), mode (1 accepted,
-2 waiting for moderation, 4 deleted but kept for its replies), text (Markdown), author, email.
+2 waiting for moderation, 4 deleted but kept for its replies), text (Markdown), author, email,
+and the likes and dislikes readers gave it (totals; Isso keeps only a bloom filter of who).
 Isso stores page paths, not URLs, so the site's origin is put in front of each uri.
 """
 
@@ -20,6 +21,12 @@ from townhall.types import CommentStatus
 
 SOURCE = "isso"
 _MODES = {1: CommentStatus.PUBLISHED, 2: CommentStatus.HELD, 4: CommentStatus.DELETED}
+WITH_VOTES = (
+    "SELECT id, tid, parent, created, mode, text, author, email, likes, dislikes FROM comments ORDER BY id"
+)
+WITHOUT_VOTES = (  # an Isso older than its votes
+    "SELECT id, tid, parent, created, mode, text, author, email, 0, 0 FROM comments ORDER BY id"
+)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -42,6 +49,11 @@ def _author(name: str | None, email: str | None) -> SourceAuthor:
     return SourceAuthor(key, name, email)
 
 
+def _count(value: object) -> int:
+    """A vote total as stored; anything but a sane non-negative whole number counts as none."""
+    return value if isinstance(value, int) and 0 <= value < 10_000_000 else 0
+
+
 def read(path: Path, origin: str) -> Iterator[Record]:
     """Stories, then comments in id order (Isso stores a parent before its replies)."""
     with closing(_connect(path)) as connection:
@@ -52,8 +64,10 @@ def read(path: Path, origin: str) -> Iterator[Record]:
                     continue
                 url = uri if uri.startswith(("http://", "https://")) else urljoin(origin + "/", uri)
                 yield SourceStory(str(thread_id), url, title or "", None)
-            query = "SELECT id, tid, parent, created, mode, text, author, email FROM comments ORDER BY id"
-            for comment_id, tid, parent, created, mode, text, author, email in connection.execute(query):
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(comments)")}
+            query = WITH_VOTES if {"likes", "dislikes"} <= columns else WITHOUT_VOTES
+            rows = connection.execute(query)
+            for comment_id, tid, parent, created, mode, text, author, email, likes, dislikes in rows:
                 status = _MODES.get(mode)
                 when = dates.epoch(created)
                 if status is None:
@@ -70,6 +84,8 @@ def read(path: Path, origin: str) -> Iterator[Record]:
                         markup="markdown",
                         created_at=when,
                         status=status,
+                        upvotes=_count(likes),
+                        downvotes=_count(dislikes),
                     )
         except sqlite3.DatabaseError as exc:
             raise Invalid(

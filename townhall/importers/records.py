@@ -38,6 +38,10 @@ class SourceComment:
     markup: Markup
     created_at: datetime
     status: CommentStatus
+    # Votes the source counted (Isso's likes/dislikes, a WordPress voting plugin's comment meta);
+    # only totals: no source says who voted, so they cannot be taken back or matched to readers.
+    upvotes: int = 0
+    downvotes: int = 0
 
 
 @dataclass(frozen=True, slots=True)

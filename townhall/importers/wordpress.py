@@ -3,10 +3,16 @@
 Each <item> is a post or page with its <wp:comment> elements inside; the wp namespace carries
 the export version (http://wordpress.org/export/1.2/). <wp:comment_status>closed</…> closes the
 story; <wp:comment_approved> is 1, 0 (pending), spam or trash.
+
+WordPress itself keeps no votes on comments; voting plugins keep them in the comment's meta,
+exported as <wp:commentmeta><wp:meta_key>…</wp:meta_key><wp:meta_value>…</wp:meta_value>. Read:
+Comments Like Dislike (cld_like_count, cld_dislike_count) and wpDiscuz (wpdiscuz_votes_seperate,
+a PHP-serialised {like, dislike}, else wpdiscuz_votes, the net total).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -57,6 +63,7 @@ def _comment(element: Element, story_id: str) -> Record:
     if created is None:
         return Skipped("comment without a valid date")
     parent = child_text(element, "comment_parent")
+    upvotes, downvotes = _votes(element)
     return SourceComment(
         source_id=source_id,
         story_id=story_id,
@@ -66,7 +73,38 @@ def _comment(element: Element, story_id: str) -> Record:
         markup="wordpress",
         created_at=created,
         status=status,
+        upvotes=upvotes,
+        downvotes=downvotes,
     )
+
+
+def _meta(element: Element) -> dict[str, str]:
+    meta = {}
+    for entry in element:
+        if local(entry.tag) == "commentmeta":
+            meta[child_text(entry, "meta_key")] = child_text(entry, "meta_value")
+    return meta
+
+
+def _number(text: str | None) -> int:
+    try:
+        value = int((text or "").strip())
+    except ValueError:
+        return 0
+    return value if abs(value) < 10_000_000 else 0
+
+
+def _votes(element: Element) -> tuple[int, int]:
+    """(up, down) from a voting plugin's comment meta; (0, 0) when there is none."""
+    meta = _meta(element)
+    if "cld_like_count" in meta or "cld_dislike_count" in meta:
+        return max(0, _number(meta.get("cld_like_count"))), max(0, _number(meta.get("cld_dislike_count")))
+    separate = meta.get("wpdiscuz_votes_seperate", "")  # sic: the plugin's spelling
+    found = dict(re.findall(r's:\d+:"(like|dislike)";i:(\d+);', separate))
+    if found:
+        return _number(found.get("like")), _number(found.get("dislike"))
+    net = _number(meta.get("wpdiscuz_votes"))
+    return (net, 0) if net > 0 else (0, -net)
 
 
 def _item(item: Element) -> Iterator[Record]:

@@ -36,6 +36,7 @@ class ImportSummary:
     stories: int = 0  # stories created
     stories_existing: int = 0  # threads matched to a story Townhall already had
     comments: int = 0
+    votes: int = 0  # up- and down-votes carried over on the imported comments
     authors: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     notes: Counter[str] = field(default_factory=Counter)
@@ -166,13 +167,14 @@ class _Run:
             "edit_token_hash": NO_EDIT_TOKEN,
             "ip_hash": None,  # IP addresses are not imported
             "verdict": None,
-            "upvotes": 0,
-            "downvotes": 0,
-            "score": 0,
+            "upvotes": comment.upvotes,
+            "downvotes": comment.downvotes,
+            "score": comment.upvotes - comment.downvotes,
             "featured": False,
             "import_source": self.source,
             "import_id": comment.source_id,
         }
+        self.summary.votes += comment.upvotes + comment.downvotes
         self.batch.append((comment, row))
         self.in_batch.add(comment.source_id)
         if len(self.batch) >= BATCH:
