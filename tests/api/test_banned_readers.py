@@ -31,7 +31,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     services = build_services(load(overrides={"database_url": database}), storage, "test-server-secret")
     sso_secret = services.sites.rotate_sso_secret("ledger")
     storage.close()
-    with servers.serve(database, trusted_proxies="127.0.0.1") as url:
+    mail = {  # mail on (reply notifications offered); nothing listens there, and nothing is sent
+        "smtp_host": "127.0.0.1",
+        "smtp_port": str(servers.free_port()),
+        "smtp_security": "none",
+        "public_url": "https://comments.news.example",
+        "mail_from": "comments@news.example",
+    }
+    with servers.serve(database, trusted_proxies="127.0.0.1", **mail) as url:
         yield {"url": url, "database": database, "sso_secret": sso_secret}
 
 
@@ -71,11 +78,10 @@ def test_a_banned_guest_can_no_longer_vote_report_edit_or_delete(site: dict[str,
         assert troll.post(f"/comments/{theirs}/votes", json={"value": 1}).status_code == 200
         _ban(site, mine["comment"]["id"])
 
-        said = _refusal(
-            troll.post(
-                "/comments", json={"site": "ledger", "url": URL, "body": "Back.", "author_name": "Ana"}
-            )
-        )
+        asked = {"author_email": "troll@example.org", "notify_replies": True}
+        # Asking for reply notifications comes only with a post, and the post is refused first.
+        payload = {"site": "ledger", "url": URL, "body": "Back.", "author_name": "Ana", **asked}
+        said = _refusal(troll.post("/comments", json=payload))
         votes = f"/comments/{theirs}/votes"
         refusals = [
             troll.post(votes, json={"value": -1}),
@@ -101,6 +107,11 @@ def test_a_banned_guest_can_no_longer_vote_report_edit_or_delete(site: dict[str,
         assert shown[theirs]["upvotes"] == 1
         assert "Another one." in shown[kept["comment"]["id"]]["html"]
         assert shown[kept["comment"]["id"]]["edited_at"] is None
+    storage = Storage(site["database"])
+    with storage.read() as tx:
+        asked_for = tx.connection.exec_driver_sql("SELECT count(*) FROM reply_subscriptions").scalar()
+    storage.close()
+    assert asked_for == 0
 
 
 def test_a_banned_signed_in_reader_is_refused_on_a_new_device_and_address(site: dict[str, str]) -> None:
