@@ -139,6 +139,15 @@ class Settings(BaseModel):
         description="Days after which readers' IP hashes, and e-mails of readers who never opted in to mail, "
         "are dropped by the server's hourly job (0 = keep them)",
     )
+    mail_keep_days: int = Field(
+        30,
+        ge=0,
+        le=3650,
+        description=(
+            "Days sent and given-up e-mails stay in the outbox (`townhall mail status` lists them) before"
+            " the server's hourly job deletes them; they hold readers' addresses and links (0 = keep them)"
+        ),
+    )
     ban_address_hours: int = Field(
         72,
         ge=0,

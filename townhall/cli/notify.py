@@ -52,6 +52,14 @@ def mail_status(ctx: Context) -> None:
         )
 
 
+@mail.command("sweep")
+@pass_context
+def mail_sweep(ctx: Context) -> None:
+    """Delete messages sent or given up on more than mail_keep_days ago (the server does it hourly)."""
+    services = ctx.services()
+    click.echo(f"deleted {services.outbox.sweep()} old messages (kept {services.config.mail_keep_days} days)")
+
+
 @click.group()
 def webhook() -> None:
     """Signed webhooks per site: add, list, remove, test, deliver."""

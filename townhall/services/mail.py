@@ -213,6 +213,15 @@ class Outbox:
         message.set_content(row["body_text"])
         return message
 
+    def sweep(self) -> int:
+        """Delete messages sent or given up on more than ``mail_keep_days`` ago (hourly, on the
+        scheduler); returns how many. A message still waiting for its next attempt is never swept."""
+        if not self.config.mail_keep_days:
+            return 0
+        before = self.clock() - timedelta(days=self.config.mail_keep_days)
+        with self.storage.write() as tx:
+            return tx.outbox.delete_done(before)
+
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.storage.read() as tx:
             return tx.outbox.recent(limit)
