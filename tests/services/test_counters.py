@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+import redis
+
 from tests import servers
 from townhall.services.counters import CounterStore, DatabaseCounters, RedisCounters, SlidingWindow
 from townhall.storage import Storage
@@ -44,9 +47,23 @@ def test_redis_counts_the_same(redis_url: str) -> None:
     assert _sequence(RedisCounters(redis_url), "redis-sequence") == EXPECTED
 
 
-def test_a_limit_that_cannot_be_counted_lets_the_request_through() -> None:
+def test_a_redis_that_cannot_be_reached_raises_rather_than_lets_through() -> None:
+    """The store says so; FallbackCounters then counts in the database (tests/api/test_redis_down.py)."""
     unreachable = RedisCounters(f"redis://127.0.0.1:{servers.free_port()}/0")
-    assert SlidingWindow(unreachable, "down", 1).allow("anyone")
+    with pytest.raises(redis.ConnectionError):
+        SlidingWindow(unreachable, "down", 1).allow("anyone")
+
+
+def test_counts_and_clear_read_the_same_in_the_database_and_redis(storage: Storage, redis_url: str) -> None:
+    """What the sign-in throttle reads: (previous window, this window), and a key forgotten."""
+    for store in (DatabaseCounters(storage), RedisCounters(redis_url)):
+        key = f"peek-{type(store).__name__}"
+        assert store.hit(key, 10, 5, 1.0, 100) and store.hit(key, 11, 5, 1.0, 100)
+        assert store.hit(key, 11, 5, 1.0, 100)
+        assert store.counts(key, 11) == (1, 2)
+        assert store.counts(key, 12) == (2, 0)
+        store.clear(key, 11)
+        assert store.counts(key, 11) == (0, 0)
 
 
 def test_zero_means_no_limit(storage: Storage) -> None:
