@@ -6,10 +6,13 @@ For every variant the combined score is the lexical logit plus ``weight`` times 
 (the head is silent on comments of fewer than 4 words, as at run time). Its hold threshold is set on
 the C3 **dev** civil comments (at most 2 % held, the policy's toxicity budget) and then measured on
 the C3 test articles and the SFU corpus: share of civil comments held, share of toxic ones held and
-ROC-AUC. The last column scores the test suite's written hostile and civil sentences and the demo's
-hostile comment, none of which is a training row. C3 and SFU only measure; heads train on the same
+ROC-AUC. The last columns score the test suite's written hostile and civil sentences and the demo's
+hostile comment, and the test suite's 16 swear-free personal attacks against 16 civil comments with
+strong words about ideas; none of them is a training row. C3 and SFU only measure; heads train on the same
 permissive rows as ``modelling/train_toxicity_head.py`` (plus, where named, the extra written rows in
-``modelling/data/news_civility_more.tsv`` and OLID's level B/C labels). Nothing is written.
+``modelling/data/news_civility_more.tsv`` and OLID's level B/C labels). The "attack head" rows add a
+second head trained on our written rows only (``news_civility.tsv`` and ``attacks_vs_ideas.tsv``)
+at the weight named; the dev column "toxic held" is what chose the shipped weight. Nothing is written.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from sklearn.metrics import roc_auc_score
 from modelling import train_toxicity as tt
 from modelling.embedcache import embed_cached
 from modelling.paths import DATA, REPO
-from modelling.train_toxicity_head import WEIGHTS, load_written, training_rows
-from tests.moderation.test_toxicity import CIVIL_SHARP, HOSTILE_PLAIN
+from modelling.train_toxicity_head import WEIGHTS, attack_rows, load_written, training_rows
+from tests.moderation.test_toxicity import ATTACKS_PLAIN, CIVIL_SHARP, HOSTILE_PLAIN, IDEAS_STRONG
 from townhall.moderation.embedder import Embedder
 from townhall.moderation.signal import Article, CommentInput
 from townhall.moderation.signals.toxicity import HEAD_MIN_WORDS, ToxicitySignal
@@ -85,12 +88,16 @@ def evaluation(data: Path, embedder: Embedder) -> dict[str, Split]:
     probes = [*HOSTILE_PLAIN, demo_hostile(), *CIVIL_SHARP]
     labels = [1] * (len(HOSTILE_PLAIN) + 1) + [0] * len(CIVIL_SHARP)
     out["written"] = split(probes, labels, embedder.embed(probes, max_tokens=64))
+    probes = [*ATTACKS_PLAIN, *IDEAS_STRONG]
+    labels = [1] * len(ATTACKS_PLAIN) + [0] * len(IDEAS_STRONG)
+    out["probes"] = split(probes, labels, embedder.embed(probes, max_tokens=64))
     return out
 
 
 def training(data: Path, embedder: Embedder) -> dict[str, Rows]:
     rows = {name: (texts, np.asarray(y)) for name, (texts, y) in training_rows(data).items()}
     rows["more"] = tuple(np.asarray(x) if i else x for i, x in enumerate(load_written(MORE_WRITTEN)))
+    rows["attacks"] = tuple(np.asarray(x) if i else x for i, x in enumerate(attack_rows()))
     out = {}
     for name, (texts, y) in rows.items():
         out[name] = Rows(
@@ -130,15 +137,23 @@ def variants(r: dict[str, Rows]) -> list[tuple[str, list[tuple[Callable[[np.ndar
     group = fit(
         [Rows(r["olid"].vecs[grp], (c[grp] == "GRP").astype(int), np.ones(grp.sum())), r["youtube_ham"]]
     )
+    attack = fit([r["attacks"]])
+    attack_more = fit([r["attacks"], r["more"]])
     return [
         ("lexical model only", []),
-        ("**shipped: words + head (weight 1)**", [(current, 1.0)]),
+        ("words + head (weight 1), before", [(current, 1.0)]),
         ("head weight 0.45", [(current, 0.45)]),
         ("head weight 0.6", [(current, 0.6)]),
         ("+118 more written rows", [(more, 1.0)]),
         ("+118 more written rows, head weight 0.6", [(more, 0.6)]),
         ("+ more rows, OLID B/C weights (GRP 2, IND 1.5, UNT 0.5)", [(by_target, 1.0)]),
         ("+ more rows, + group-attack head (weight 0.3)", [(more, 1.0), (group, 0.3)]),
+        ("head + attack head x0.2", [(current, 1.0), (attack, 0.2)]),
+        ("**shipped: head + attack head x0.3**", [(current, 1.0), (attack, 0.3)]),
+        ("head + attack head x0.4", [(current, 1.0), (attack, 0.4)]),
+        ("head + attack head x0.6", [(current, 1.0), (attack, 0.6)]),
+        ("head + attack head (+118 more rows) x0.3", [(current, 1.0), (attack_more, 0.3)]),
+        ("one head, attacks-vs-ideas rows added to its training", [(fit([*base, r["attacks"]]), 1.0)]),
     ]
 
 
@@ -149,10 +164,11 @@ def main(argv: list[str] | None = None) -> None:
     embedder = Embedder.load(threads=2)
     ev = evaluation(args.data, embedder)
     print(
-        "| variant | C3 dev ROC-AUC (chooses) | hold (dev, 2 %) | C3 test: civil held | toxic held | ROC-AUC "
-        "| SFU: civil held | toxic held | ROC-AUC | written: hostile held of 5, pairs ordered of 16 |"
+        "| variant | C3 dev ROC-AUC | dev: toxic held (chooses) | hold (dev, 2 %) | C3 test: civil held "
+        "| toxic held | ROC-AUC | SFU: civil held | toxic held | ROC-AUC "
+        "| written: hostile held of 5, pairs ordered of 16 | attacks held of 16, strong civil held of 16 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, heads in variants(training(args.data, embedder)):
         score = {
             k: s.lexical + sum((np.where(s.short, 0.0, w * h(s.vecs)) for h, w in heads), np.zeros(len(s.y)))
@@ -160,7 +176,11 @@ def main(argv: list[str] | None = None) -> None:
         }
         dev = ev["dev"]
         hold = float(np.quantile(score["dev"][dev.y == 0], 1 - BUDGET))
-        cells = [f"{roc_auc_score(dev.y, score['dev']):.3f}", f"{1 / (1 + np.exp(-hold)):.3f}"]
+        cells = [
+            f"{roc_auc_score(dev.y, score['dev']):.3f}",
+            f"{(score['dev'][dev.y == 1] >= hold).mean():.1%}",
+            f"{1 / (1 + np.exp(-hold)):.3f}",
+        ]
         for k in ("test", "sfu"):
             s, y = score[k], ev[k].y
             cells += [
@@ -171,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
         w, n = score["written"], len(HOSTILE_PLAIN)
         ordered = sum(a > c for a in w[:n] for c in w[n + 1 :])
         cells.append(f"{int((w[: n + 1] >= hold).sum())}, {ordered}")
+        p, n = score["probes"], len(ATTACKS_PLAIN)
+        cells.append(f"{int((p[:n] >= hold).sum())}, {int((p[n:] >= hold).sum())}")
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 

@@ -69,6 +69,19 @@ def test_hostile_comment_is_scored_with_the_words_that_drove_it(moderated: Servi
     assert posted.comment.status is CommentStatus.HELD
 
 
+def test_attack_on_a_person_is_held_and_strong_words_about_the_plan_are_published(
+    moderated: Services, site: Site
+) -> None:
+    # neither has a swear word; one attacks a person, the other an idea (the night bus pilot)
+    attack = "She is a disgrace and should be ashamed to show her face at council."
+    criticism = "What an absurd decision. Forty minutes between night buses is shameful in January."
+    held = _post(moderated, site, attack, "Pete")
+    assert held.comment.status is CommentStatus.HELD
+    verdict = moderated.comments.get(held.comment.id).verdict
+    assert verdict is not None and any(r.startswith("toxicity") for r in verdict["reasons"])
+    assert _post(moderated, site, criticism, "Ana").comment.status is CommentStatus.PUBLISHED
+
+
 def test_banned_word_rejects_and_suspect_word_holds_with_the_match(moderated: Services, site: Site) -> None:
     moderated.sites.update_settings(site.id, {"banned_words": ["grifter"], "suspect_words": ["scam"]})
     site = moderated.sites.get(site.id)

@@ -25,9 +25,9 @@ def test_pre_moderation_holds_what_would_be_published() -> None:
 
 
 def test_hold_and_reject_thresholds_with_readable_reasons_and_no_scores_for_readers() -> None:
-    held = decide(_signals(toxicity=0.95), SiteSettings())
+    held = decide(_signals(toxicity=0.97), SiteSettings())
     assert held.decision is Decision.HOLD
-    assert held.reasons == ("toxicity 0.95 ≥ hold threshold 0.89",)
+    assert held.reasons == ("toxicity 0.97 ≥ hold threshold 0.94",)
     assert "0.9" not in held.reader_message and "respectful" in held.reader_message
     rejected = decide(_signals(words=1.0), SiteSettings())
     assert rejected.decision is Decision.REJECT
@@ -46,10 +46,10 @@ def test_off_topic_never_rejects_and_abstention_counts_for_nothing() -> None:
 
 def test_trusted_reader_skips_borderline_holds_but_not_strong_ones_or_word_lists() -> None:
     trusted = Trust(trusted=True)
-    skipped = decide(_signals(toxicity=0.9), SiteSettings(), trusted)
+    skipped = decide(_signals(toxicity=0.95), SiteSettings(), trusted)
     assert skipped.decision is Decision.PUBLISH
     assert "trusted reader" in skipped.reasons[0]
-    assert decide(_signals(toxicity=0.96), SiteSettings(), trusted).decision is Decision.HOLD
+    assert decide(_signals(toxicity=0.985), SiteSettings(), trusted).decision is Decision.HOLD
     assert decide(_signals(words=0.5), SiteSettings(), trusted).decision is Decision.HOLD
 
 

@@ -159,6 +159,46 @@ CIVIL_SHARP = (
     "The minister's numbers do not add up, and the opposition is right to demand the full report.",
 )
 
+# Personal attacks without a swear word, against civil comments with strong words about an idea, a
+# policy or an article, or plain reports of ugly facts. Held-out probes: none is a training row
+# (the training pairs are in modelling/data/attacks_vs_ideas.tsv); compare_toxicity_heads scores them.
+ATTACKS_PLAIN = (
+    "People like you are the reason this town is dying, go back where you came from.",
+    "You obviously have never worked a day in your life, so spare us the lecture.",
+    "The mayor is a coward and a liar and everyone in this town knows it.",
+    "Crawl back to your basement and let grown-ups discuss the budget.",
+    "Your kind has been dragging this neighbourhood down for years.",
+    "The writer is a bitter hack who should find another job.",
+    "Those people should be sent back on the next boat.",
+    "Only a simpleton could write something this one-sided, and the author qualifies.",
+    "She is a disgrace and should be ashamed to show her face at council.",
+    "Anyone who supports this is a traitor and deserves what is coming.",
+    "Nobody cares what a washed-up old man like you thinks.",
+    "The councillor is a leech who has bled this city dry.",
+    "You people never learn, and you never will.",
+    "Maybe read a book before embarrassing yourself again.",
+    "Folks from out there are all the same: lazy and ungrateful.",
+    "That minister is a snake and would stab his own mother in the back.",
+)
+IDEAS_STRONG = (
+    "This plan is a disaster and the council should scrap it.",
+    "The budget is dishonest: it hides the pension shortfall in a footnote.",
+    "I think the columnist is badly wrong about rent control, and here is why.",
+    "What an absurd decision. The clinic served three villages.",
+    "The policy is cruel to families who rely on the night buses.",
+    "The word 'thug' in the headline is unfair to the protesters.",
+    "The mayor's claim is false; the audit says the opposite.",
+    "Terrible reporting. The article never asks the developer a single question.",
+    "The attacker was convicted of murder and sentenced to twenty years.",
+    "This is nonsense; the bridge was inspected last spring.",
+    "I'm not saying the minister is stupid, but this bill is badly drafted.",
+    "Shameful treatment of the nurses. They deserve a proper contract.",
+    "Racist graffiti was painted on the mosque, and police are looking for witnesses.",
+    "The council's excuses are pathetic; the road has been broken for two years.",
+    "I strongly disagree with you, the numbers show the opposite.",
+    "The opposition's plan is just as bad, and nobody is talking about the cost.",
+)
+
 
 def test_sentence_head_hears_hostility_said_in_ordinary_words(models) -> None:
     from townhall.moderation import policy
@@ -189,3 +229,23 @@ def test_names_and_short_jeers_are_left_to_the_word_model(models) -> None:
     result = models.toxicity.score(comment("Margaret Oduya"))
     assert "sentence" not in result.evidence
     assert result.score == result.evidence["lexical"]
+
+
+def test_swear_free_attacks_on_people_are_held_and_strong_words_about_ideas_are_not(models) -> None:
+    """The attack head (modelling/data/attacks_vs_ideas.tsv) separates attacks on a person from strong
+    criticism of an idea; at the default hold no civil probe is held and about a third of the attacks
+    are (the rest still rank above the civil ones: see the model card's limits)."""
+    from townhall.moderation import policy
+
+    hold = policy.DEFAULT_THRESHOLDS["toxicity"]["hold"]
+    attacks = models.toxicity.score_many([comment(t) for t in ATTACKS_PLAIN])
+    civil = models.toxicity.score_many([comment(t) for t in IDEAS_STRONG])
+    assert all(r.score < hold for r in civil), [
+        (t, r.score) for t, r in zip(IDEAS_STRONG, civil, strict=True)
+    ]
+    assert sum(r.score >= hold for r in attacks) >= 5
+    ordered = sum(a.score > c.score for a in attacks for c in civil)
+    assert ordered >= 0.9 * len(attacks) * len(civil)
+    # the lexical model alone orders far fewer: the sentence head carries it
+    by_words = sum(a.evidence["lexical"] > c.evidence["lexical"] for a in attacks for c in civil)
+    assert by_words < 0.8 * ordered
