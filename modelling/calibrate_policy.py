@@ -9,7 +9,8 @@ thread stands in for the article). On the "dev" half of C3's articles (``c3_half
 signal's hold threshold is the lowest that holds at most its budget of the civil comments (crowd
 toxicity level < 2; all C3 comments are taken as on-topic and not spam). The figures printed for
 the "test" half and for the SFU corpus (titles, 10 articles) were not used to choose anything.
-Reject thresholds are the lowest that reject at most 0.2 % of civil dev comments.
+Reject thresholds are the lowest that reject at most 0.05 % of civil dev comments (spam's: not below
+``SPAM_REJECT_FLOOR``).
 
 C3 and SFU are non-commercial: they choose numbers and measure; no shipped model is trained on them.
 """
@@ -38,10 +39,16 @@ from townhall.moderation.signals.spam import SpamSignal
 from townhall.moderation.signals.toxicity import ToxicitySignal
 
 # Share of civil, on-topic comments each signal may hold by default (the issue allows 2 % each and
-# 5 % together); below 2 % to leave room for comments unlike C3's.
-BUDGET = {"off_topic": 0.015, "toxicity": 0.02, "spam": 0.005}
+# 5 % together); below 2 % to leave room for comments unlike C3's. Spam's was 0.5 %: our written news
+# comments (modelling/data/news_ham.tsv) halved what the text model holds at the old offset, and a
+# held civil comment counts first, so the freed half is kept rather than spent on a lower offset.
+BUDGET = {"off_topic": 0.015, "toxicity": 0.02, "spam": 0.0025}
 REJECT_BUDGET = 0.0005  # rejected unseen by a moderator: at most 1 civil comment in 2,000
 SPAM_HOLD = 0.5  # spam keeps its hold at 0.5 (its rules mean "hold" there); the text model's offset moves
+# C3 exercises only spam's text model (no duplicates, floods or shorteners), so its reject from C3
+# alone could fall below what one rule reads by itself (a duplicate on another story, 0.8) and
+# reject that without a moderator; it never goes below this.
+SPAM_REJECT_FLOOR = 0.923
 SIGNALS = tuple(BUDGET)
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -149,13 +156,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     s.scores["spam"] = spam_scores(offset)
     print(
-        f"spam: text model offset {offset:.2f} (log-odds) so that the signal holds <= {BUDGET['spam']:.1%} at {SPAM_HOLD}"
+        f"spam: text model offset {offset:.2f} (log-odds) so that the signal holds <= {BUDGET['spam']:.2%} at {SPAM_HOLD}"
     )
     chosen = {}
     for name in SIGNALS:
         hold = ceil_to(threshold_for(s.scores[name][dev_civil], BUDGET[name]), 2)
         reject = ceil_to(threshold_for(s.scores[name][dev_civil], REJECT_BUDGET), 3)
         chosen[name] = {"hold": SPAM_HOLD if name == "spam" else hold, "reject": max(reject, hold)}
+    chosen["spam"]["reject"] = max(chosen["spam"]["reject"], SPAM_REJECT_FLOOR)
     chosen["off_topic"].pop("reject")  # off-topic never rejects by itself
     print("thresholds chosen on C3 dev (civil comments):", chosen)
     print("current policy.DEFAULT_THRESHOLDS:", {k: policy.DEFAULT_THRESHOLDS[k] for k in SIGNALS})

@@ -26,6 +26,7 @@ from modelling.train_spam import (
     DEFAULT_OLID,
     Example,
     best_f1_threshold,
+    load_news_ham,
     load_olid,
     load_videos,
     train,
@@ -52,7 +53,7 @@ def run_fold(
     videos: dict[str, list[Example]], held: str, olid: list[str], timings: list[float]
 ) -> dict[str, float]:
     train_rows = [e for v, rows in videos.items() if v != held for e in rows]
-    model = train([e.text for e in train_rows], [e.spam for e in train_rows], olid)
+    model = train([e.text for e in train_rows], [e.spam for e in train_rows], olid, news_ham=load_news_ham())
     # YouTube's comment sections are half spam: the model's own prior (no news offset) is scored here;
     # "full F1 news" is the same signal with the offset a news site runs with.
     signal = SpamSignal(model=model, offset=0.0)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from modelling.paths import DATA
+from modelling.paths import DATA, REPO
 from townhall.moderation.signals.spam import ARTEFACT_DIR, SpamModel, featurise
 
 DEFAULT_DATA = DATA / "youtube_spam"
@@ -52,6 +52,13 @@ ORDINARY_LINKS = (
     "https://www.who.int/news-room/fact-sheets/detail/measles",
     "https://www.cbc.ca/news/politics/carbon-tax-1.5021345",
 )
+
+# News readers write "subscription", "subscribe", "sign up", "check the link" about the paper itself;
+# on YouTube those words are the spammer's ("subscribe to my channel"), so the model held "Cancel my
+# subscription." (0.98) and a comment citing the CBC. Our own written news comments of that kind
+# (modelling/data/news_ham.tsv) are added as not-spam, each weighing this many YouTube comments.
+NEWS_HAM = REPO / "modelling" / "data" / "news_ham.tsv"
+NEWS_HAM_WEIGHT = 5.0
 
 _TAG = re.compile(r"<[^>]+>")
 _PLACEHOLDER = re.compile(r"@USER|\bURL\b")
@@ -117,6 +124,12 @@ def load_olid(path: Path = DEFAULT_OLID) -> list[str]:
     return [t for t in texts if t]
 
 
+def load_news_ham(path: Path = NEWS_HAM) -> list[str]:
+    """Our written news comments that are not spam (one a line, ``#`` lines are notes)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
 def train(
     texts: Sequence[str],
     labels: Sequence[bool],
@@ -124,18 +137,22 @@ def train(
     bits: int = BITS,
     c: float = C,
     version: str = "yt-lr",
+    news_ham: Sequence[str] = (),
 ) -> SpamModel:
     """Fit logistic regression on hashed features and return it as plain arrays.
 
     ``ham`` are extra not-spam texts from another domain, weighted to ``OLID_WEIGHT`` times the
-    total weight of the ham in ``texts``.
+    total weight of the ham in ``texts``; ``news_ham`` (our written news comments) are not-spam
+    too, each weighing ``NEWS_HAM_WEIGHT``.
     """
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
     n_ham = sum(1 for spam in labels if not spam)
-    weights = [1.0] * len(texts) + [OLID_WEIGHT * n_ham / len(ham)] * len(ham) if ham else None
-    all_texts, all_labels = [*texts, *ham], [*labels, *([False] * len(ham))]
+    weights = [1.0] * len(texts) + ([OLID_WEIGHT * n_ham / len(ham)] * len(ham) if ham else [])
+    weights += [NEWS_HAM_WEIGHT] * len(news_ham)
+    extra = [*ham, *news_ham]
+    all_texts, all_labels = [*texts, *extra], [*labels, *([False] * len(extra))]
     indptr, indices, values = [0], [], []
     for text in all_texts:
         idx, vals = featurise(text, bits)
@@ -172,9 +189,12 @@ def main() -> None:
     args = parser.parse_args()
     videos = load_videos(args.data)
     olid = load_olid(args.olid)
+    news_ham = load_news_ham()
     examples = [e for rows in videos.values() for e in rows]
-    version = f"yt-olid-lr{BITS}-{datetime.now(UTC):%Y%m%d}"
-    model = train([e.text for e in examples], [e.spam for e in examples], olid, version=version)
+    version = f"yt-olid-news-lr{BITS}-{datetime.now(UTC):%Y%m%d}"
+    model = train(
+        [e.text for e in examples], [e.spam for e in examples], olid, version=version, news_ham=news_ham
+    )
     meta = {
         "data": "YouTube Spam Collection (Alberto, Lochter & Almeida 2015), CC BY 4.0; "
         "OLID training tweets as not-spam (Zampieri et al. 2019), CC BY 4.0",
@@ -184,6 +204,7 @@ def main() -> None:
         "olid_ham": len(olid),
         "olid_weight": OLID_WEIGHT,
         "olid_links": "tweets whose link OLID replaced by URL get a link to an ordinary source",
+        "news_ham": f"{len(news_ham)} news comments we wrote (modelling/data/news_ham.tsv), weight {NEWS_HAM_WEIGHT}",
         "features": "hashed byte 2-5-grams + word 1-2-grams, binary, L2-normalised",
         "C": C,
     }
