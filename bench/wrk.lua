@@ -4,7 +4,8 @@
 -- script only adds done(), which prints one machine-readable line for run.py.
 --
 -- Posts: when BENCH_POST is set ("townhall" or "isso"), request() builds a POST whose comment
--- is new text each time: 10 to 80 words drawn by a per-thread generator seeded from BENCH_SEED
+-- is new text each time: 10 to 120 words (about 400 characters on average, near the 430 of
+-- the C3 reader comments) drawn by a per-thread generator seeded from BENCH_SEED
 -- (run.py gives every wrk run another seed), so no post is a near-duplicate of an earlier one
 -- and the moderation models see a different comment every time. Townhall posts also carry a
 -- distinct X-Forwarded-For (the server trusts 127.0.0.1 as a proxy), so the per-address write
@@ -39,7 +40,7 @@ function init(args)
 end
 
 local function text(n)
-  local count = math.random(10, 80)
+  local count = math.random(10, 120)
   local parts = {}
   for i = 1, count do
     parts[i] = words[math.random(#words)]
