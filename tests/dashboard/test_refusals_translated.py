@@ -112,3 +112,15 @@ def test_the_recalibration_notice_in_german_from_numbers_not_text(dashboard: Das
     crafted = "/admin/stats?site=elsewhere&calibration=reset&message=Your+password+expired"
     shown = dashboard.client.get(crafted, headers=headers).text
     assert 'class="notice"' not in shown and "Your password expired" not in shown
+
+
+def test_a_moderators_second_approval_is_refused_in_german(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.MODERATOR), "X-CSRF-Token": dashboard.csrf(Role.MODERATOR)}
+    path = f"/admin/api/comments/{dashboard.comment.id}/approve"
+    first = dashboard.client.post(path, json={}, headers={**headers, "Accept-Language": "de"})
+    assert first.status_code == 200, first.text
+    again = dashboard.client.post(path, json={}, headers={**headers, "Accept-Language": "de"})
+    assert again.status_code == 409
+    assert again.json()["error"]["message"] == "der Kommentar ist bereits veröffentlicht"
+    missing = dashboard.client.get("/admin/comments/999999", headers={**headers, "Accept-Language": "fr"})
+    assert missing.status_code == 404 and "Aucun commentaire 999999." in missing.text

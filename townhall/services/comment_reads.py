@@ -70,7 +70,7 @@ class CommentReader:
             stored = tx.comments.edit_token_hash(comment_id)
             comment = tx.comments.get(comment_id) if stored else None
         if comment is None or stored is None:
-            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+            raise NotFound("no comment {id}", code="unknown_comment", params={"id": comment_id})
         if not hmac.compare_digest(stored, token_hash(edit_token)):
             raise Unauthorized("edit token does not match this comment", code="bad_edit_token")
         return comment
@@ -79,14 +79,14 @@ class CommentReader:
         with self.storage.read() as tx:
             comment = tx.comments.get(comment_id)
         if comment is None:
-            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+            raise NotFound("no comment {id}", code="unknown_comment", params={"id": comment_id})
         return comment
 
     def published(self, comment_id: int) -> tuple[Comment, Story]:
         """A published comment and its story; any other comment is not found, as for readers."""
         comment = self.get(comment_id)
         if comment.status is not CommentStatus.PUBLISHED:
-            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+            raise NotFound("no comment {id}", code="unknown_comment", params={"id": comment_id})
         return comment, self.stories.get(comment.story_id)
 
 

@@ -220,7 +220,7 @@ class CommentService(CommentReader):
         with self.storage.write() as tx:
             current = tx.comments.get(comment_id)
             if current is None or current.status is CommentStatus.DELETED:
-                raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+                raise NotFound("no comment {id}", code="unknown_comment", params={"id": comment_id})
             tx.comments.update(
                 comment_id,
                 body=body,
@@ -318,7 +318,7 @@ class CommentService(CommentReader):
     def _own(self, comment_id: int, edit_token: str) -> tuple[Comment, Story, Site]:
         comment = self.own(comment_id, edit_token)
         if comment.status is CommentStatus.DELETED:
-            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+            raise NotFound("no comment {id}", code="unknown_comment", params={"id": comment_id})
         story = self.stories.get(comment.story_id)
         now = self.clock()
         with self.storage.read() as tx:

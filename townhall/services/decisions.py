@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from townhall.errors import Conflict, Invalid, NotFound
+from townhall.i18n import N_
 from townhall.models import Comment
 from townhall.services.bans import BanKeys
 from townhall.services.clock import Clock, utcnow
@@ -26,12 +27,27 @@ DEFAULT_REJECT_REASON = "This comment breaks the site's rules for discussion."
 CANDIDATES = 500  # most comments one bulk action (or one queue listing) takes
 MAX_NOTES = 5000
 MAX_REASON = 500
+# Said in the moderator's language by the dashboard: one msgid per status, not a status spliced in.
+ALREADY = {
+    CommentStatus.PUBLISHED: N_("the comment is already published"),
+    CommentStatus.REJECTED: N_("the comment is already rejected"),
+    CommentStatus.DELETED: N_("the comment is already deleted"),
+}
+NOT_FEATURED = N_("the comment is not featured")
+NOT_FEATURABLE = {
+    CommentStatus.REJECTED: N_("a rejected comment cannot be featured"),
+    CommentStatus.DELETED: N_("a deleted comment cannot be featured"),
+}
 
 
 def _reason(reason: str | None, default: str = "") -> str:
     text = plain(reason or "") or default
     if len(text) > MAX_REASON:
-        raise Invalid(f"reason is longer than {MAX_REASON} characters", fields={"reason": "too long"})
+        raise Invalid(
+            "reason is longer than {length} characters",
+            params={"length": MAX_REASON},
+            fields={"reason": "too long"},
+        )
     return text
 
 
@@ -63,12 +79,10 @@ class Decisions:
         with self.storage.write() as tx:
             comment = self._comment(tx, comment_id)
             if comment.status in (CommentStatus.DELETED, CommentStatus.REJECTED):
-                raise Conflict(f"a {comment.status.value} comment cannot be featured", code="not_featurable")
+                raise Conflict(NOT_FEATURABLE[comment.status], code="not_featurable")
             if comment.featured == featured:
-                raise Conflict(
-                    "the comment is already featured" if featured else "the comment is not featured",
-                    code="no_change",
-                )
+                unchanged = N_("the comment is already featured") if featured else NOT_FEATURED
+                raise Conflict(unchanged, code="no_change")
             after = CommentStatus.PUBLISHED if featured else comment.status
             action = "feature" if featured else "unfeature"
             tx.comments.update(comment_id, featured=featured, status=after)
@@ -98,7 +112,9 @@ class Decisions:
         if not comment_ids:
             raise Invalid("select at least one comment", fields={"ids": "required"})
         if len(comment_ids) > CANDIDATES:
-            raise Invalid(f"at most {CANDIDATES} comments at once", fields={"ids": "too many"})
+            raise Invalid(
+                "at most {count} comments at once", params={"count": CANDIDATES}, fields={"ids": "too many"}
+            )
         text = _reason(reason, DEFAULT_REJECT_REASON if action is Action.REJECT else "")
         changed = 0
         with self.storage.write() as tx:
@@ -129,7 +145,7 @@ class Decisions:
         with self.storage.write() as tx:
             author = tx.authors.details(author_id)
             if author is None:
-                raise NotFound(f"no author {author_id}", code="unknown_author")
+                raise NotFound("no author {id}", code="unknown_author", params={"id": author_id})
             tx.authors.ban(author_id, until or FOREVER, reason)
             self.bans.apply(tx, author, until or FOREVER, now)
             if comment_id is not None:
@@ -159,7 +175,7 @@ class Decisions:
     def unban(self, author_id: int, actor: str) -> None:
         with self.storage.write() as tx:
             if tx.authors.get(author_id) is None:
-                raise NotFound(f"no author {author_id}", code="unknown_author")
+                raise NotFound("no author {id}", code="unknown_author", params={"id": author_id})
             tx.authors.ban(author_id, None, f"ban lifted by {actor}")
             tx.bans.lift(author_id)
 
@@ -167,10 +183,14 @@ class Decisions:
         """Moderators' private notes on an author (never shown to readers)."""
         notes = notes.strip()
         if len(notes) > MAX_NOTES:
-            raise Invalid(f"notes are longer than {MAX_NOTES} characters", fields={"notes": "too long"})
+            raise Invalid(
+                "notes are longer than {length} characters",
+                params={"length": MAX_NOTES},
+                fields={"notes": "too long"},
+            )
         with self.storage.write() as tx:
             if tx.authors.get(author_id) is None:
-                raise NotFound(f"no author {author_id}", code="unknown_author")
+                raise NotFound("no author {id}", code="unknown_author", params={"id": author_id})
             tx.authors.set_notes(author_id, notes)
 
     # -- helpers -------------------------------------------------------------------------------
@@ -179,7 +199,7 @@ class Decisions:
     def _comment(tx: Repos, comment_id: int) -> Comment:
         comment = tx.comments.get(comment_id)
         if comment is None:
-            raise NotFound(f"no comment {comment_id}", code="unknown_comment")
+            raise NotFound("no comment {id}", code="unknown_comment", params={"id": comment_id})
         return comment
 
     def _approve(
@@ -195,7 +215,7 @@ class Decisions:
         open_reports = bool(tx.queue.open_reports([comment.id])[comment.id])
         if before is CommentStatus.DELETED or (before is CommentStatus.PUBLISHED and not open_reports):
             if strict:
-                raise Conflict(f"the comment is already {before.value}", code="no_change")
+                raise Conflict(ALREADY[before], code="no_change")
             return False
         if not reason:
             reason = "reports dismissed" if before is CommentStatus.PUBLISHED else "approved"
@@ -216,7 +236,7 @@ class Decisions:
         before = comment.status
         if before in (CommentStatus.DELETED, CommentStatus.REJECTED):
             if strict:
-                raise Conflict(f"the comment is already {before.value}", code="no_change")
+                raise Conflict(ALREADY[before], code="no_change")
             return False
         # The reason goes where the author's view of their comment reads its message from.
         verdict = {**(comment.verdict or {}), "reader_message": reason}

@@ -100,7 +100,7 @@ class ModerationQueue(Decisions):
         with self.storage.read() as tx:
             details = tx.authors.details(author_id)
             if details is None:
-                raise NotFound(f"no author {author_id}", code="unknown_author")
+                raise NotFound("no author {id}", code="unknown_author", params={"id": author_id})
             history = tx.authors.history(author_id)
             comments = tx.comments.list(author_id=author_id, limit=30)
         details.pop("email", None)

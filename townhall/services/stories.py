@@ -41,7 +41,7 @@ class StoryService:
         with self.storage.read() as tx:
             story = tx.stories.get(story_id)
         if story is None:
-            raise NotFound(f"no story {story_id}", code="unknown_story")
+            raise NotFound("no story {id}", code="unknown_story", params={"id": story_id})
         return story
 
     @staticmethod
@@ -240,5 +240,5 @@ class StoryService:
     @staticmethod
     def _require(story: Story | None, story_id: int) -> Story:
         if story is None:
-            raise NotFound(f"no story {story_id}", code="unknown_story")
+            raise NotFound("no story {id}", code="unknown_story", params={"id": story_id})
         return story
