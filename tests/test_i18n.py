@@ -99,7 +99,7 @@ def test_every_reader_message_is_translated_with_its_placeholders(lang: str) -> 
 # spelled alike in de or fr
 SAME_WORD = ("Name", "Webhooks", "Dashboard", "Signal", "Site", "Pages", "Spam", "Links:", "Details", "score")
 SAME_WORD += ("Notes", "Actions", "Moderation", "URL", "URL (https://…)", "Sites")
-SAME_WORD += ("%(when)s: %(count)s", "signal", "article")
+SAME_WORD += ("%(when)s: %(count)s", "signal", "article", "Webhooks · {site}")
 PERCENT = re.compile(r"%\((\w+)\)s")  # a dashboard string's placeholders
 
 

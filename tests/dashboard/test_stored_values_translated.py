@@ -107,3 +107,11 @@ def test_a_readers_kind_in_german(dashboard: Dashboard) -> None:
         f"/admin/readers?site=ledger&comment_id={dashboard.comment.id}", headers=headers
     )
     assert page.status_code == 200 and " · Gast · " in page.text, page.text
+
+
+def test_page_titles_that_name_something_in_german(dashboard: Dashboard) -> None:
+    headers = {**dashboard.cookie(Role.ADMIN), "Accept-Language": "de"}
+    settings = dashboard.client.get("/admin/settings?site=ledger", headers=headers).text
+    assert "<title>Einstellungen · The Ledger" in settings
+    comment = dashboard.client.get(f"/admin/comments/{dashboard.comment.id}", headers=headers).text
+    assert f"<title>Kommentar {dashboard.comment.id}" in comment

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Route
 from townhall.dashboard.access import PREFIX, QUEUE, guarded, safe_next, services_of, session_of
 from townhall.dashboard.forms import BAN_LENGTHS, ban_until, checked, int_param
 from townhall.dashboard.render import NO_STORE, page
+from townhall.i18n import N_
 
 
 @guarded(QUEUE)
@@ -17,7 +18,7 @@ def author_page(request: Request) -> Response:
     return page(
         request,
         "author.html",
-        title=f"Author {profile.author['name']}",
+        title=(N_("Author {name}"), {"name": profile.author["name"]}),
         section="queue",
         p=profile,
         lengths=BAN_LENGTHS,

@@ -171,7 +171,7 @@ def comment_page(request: Request) -> Response:
     return page(
         request,
         "comment.html",
-        title=f"Comment {detail.comment.id}",
+        title=(N_("Comment {id}"), {"id": detail.comment.id}),
         section="queue",
         return_to=return_to,
         **context,

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from townhall import i18n
-from townhall.dashboard import labels
+from townhall.dashboard import labels, say
 from townhall.dashboard.context import ADMIN, PREFIX, QUEUE, SETTINGS, services_of
 from townhall.dashboard.evidence import level, readable
 from townhall.dashboard.formats import format_number, format_score, format_share, format_when
@@ -87,10 +87,10 @@ def _ago(context: Context, value: datetime | None, now: datetime | None = None) 
         return ""
     t = _translations(context)
     seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
-    for size, say in AGO:
+    for size, ago in AGO:
         if seconds >= size:
             n = seconds // size
-            return str(say(t, n)) % {"num": n}
+            return str(ago(t, n)) % {"num": n}
     return str(t.gettext("just now"))
 
 
@@ -261,9 +261,13 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     done = request.query_params.get("done", "")
     lang = lang_of(request)
     translations = i18n.translations(lang, "dashboard")
-    # A fixed title is a msgid; a story's or a site's name has no translation and stays as it is.
-    if context.get("title"):
-        context["title"] = str(translations.gettext(context["title"]))
+    # A fixed title is a msgid; (msgid, params) names something (a site, an author) in it. A story's
+    # title has no translation and stays as it is.
+    title = context.get("title")
+    if isinstance(title, tuple):
+        context["title"] = say.translate(lang, title[0], title[1])
+    elif title:
+        context["title"] = str(translations.gettext(title))
     base = {
         "lang": lang,
         "request": request,

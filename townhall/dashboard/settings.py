@@ -144,7 +144,7 @@ def _render(
         request,
         "settings.html",
         status_code=status,
-        title=f"Settings · {site.name}",
+        title=(N_("Settings · {site}"), {"site": site.name}),
         section="settings",
         site=site,
         sites=services_of(request).sites.list(),

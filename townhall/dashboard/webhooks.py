@@ -14,6 +14,7 @@ from townhall.dashboard.render import lang_of, page
 from townhall.dashboard.say import refusal
 from townhall.dashboard.scope import visible_sites
 from townhall.errors import Invalid
+from townhall.i18n import N_
 from townhall.models import Site
 from townhall.services.webhooks import EVENTS, delivery_state
 
@@ -37,7 +38,7 @@ def _render(
         request,
         "webhooks.html",
         status_code=status,
-        title=f"Webhooks · {site.name}",
+        title=(N_("Webhooks · {site}"), {"site": site.name}),
         section="webhooks",
         site=site,
         sites=visible_sites(request),  # a limited account picks among its own sites only

@@ -52,7 +52,11 @@ class CommentReader:
         """One page of top-level comments with all their visible replies: two indexed queries."""
         limit = limit or self.limits.page_size
         if not 1 <= limit <= self.limits.max_page_size:
-            raise Invalid(f"limit must be 1 to {self.limits.max_page_size}", fields={"limit": "out of range"})
+            raise Invalid(
+                "limit must be 1 to {most}",
+                params={"most": self.limits.max_page_size},
+                fields={"limit": "out of range"},
+            )
         after = decode_cursor(cursor) if cursor else None
         with self.storage.read() as tx:
             roots = tx.comments.roots_page(story.id, sort, after, limit + 1)

@@ -159,7 +159,7 @@ class SiteService:
             with self.storage.read() as tx:
                 site = tx.sites.get(site_id)
         if site is None:
-            raise NotFound(f"no site {site_id!r}", code="unknown_site")
+            raise NotFound("no site '{site}'", code="unknown_site", params={"site": site_id})
         return site
 
     def list(self) -> list[Site]:
@@ -178,7 +178,9 @@ class SiteService:
         clean = [normalise_origin(o) for o in origins]
         with self.storage.write() as tx:
             if tx.sites.get(site_id) is not None:
-                raise Invalid(f"site {site_id!r} already exists", fields={"id": "taken"})
+                raise Invalid(
+                    "site '{site}' already exists", params={"site": site_id}, fields={"id": "taken"}
+                )
             _unclaimed(tx.sites.list(), site_id, clean)
             tx.sites.insert(site_id, name.strip(), clean, self.default_settings, self.clock())
             site = tx.sites.get(site_id)
@@ -266,7 +268,7 @@ class SiteService:
     @staticmethod
     def _require(site: Site | None, site_id: str) -> Site:
         if site is None:
-            raise NotFound(f"no site {site_id!r}", code="unknown_site")
+            raise NotFound("no site '{site}'", code="unknown_site", params={"site": site_id})
         return site
 
 
