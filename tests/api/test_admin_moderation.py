@@ -24,8 +24,8 @@ OTHER_ORIGIN = "https://other.example"
 class HoldsShouting:
     def assess(self, request: ModerationRequest) -> Verdict:
         if request.text.isupper():
-            signals = {"toxicity": {"score": 0.93, "evidence": {"spans": []}, "version": "t"}}
-            return Verdict(Decision.HOLD, ("toxicity 0.93",), "Waiting for a moderator.", signals)
+            signals = {"toxicity": {"score": 0.97, "evidence": {"spans": []}, "version": "t"}}
+            return Verdict(Decision.HOLD, ("toxicity 0.97",), "Waiting for a moderator.", signals)
         return Verdict(
             Decision.PUBLISH, (), "", {"toxicity": {"score": 0.02, "evidence": {}, "version": "t"}}
         )

@@ -42,7 +42,7 @@ def off_topic(score: float = 0.8, toxicity: float = 0.1) -> Verdict:
     return Verdict(Decision.HOLD, ("far from the article",), "", signals, "post")
 
 
-def toxic(score: float = 0.93) -> Verdict:  # above the default hold
+def toxic(score: float = 0.97) -> Verdict:  # above the default hold
     signals = {
         "toxicity": {
             "score": score,
@@ -169,9 +169,9 @@ def test_filters_and_most_severe_first(services, site, moderator) -> None:
 
 
 def test_site_thresholds_decide_which_signal_held_a_comment(services, site, moderator) -> None:
-    held = post(services, site, moderator, off_topic(0.95, toxicity=0.92))  # both above the default holds
+    held = post(services, site, moderator, off_topic(0.99, toxicity=0.96))  # both above the default holds
     assert services.queue.list(Queue.HELD).items[0].causes == ("off_topic", "toxicity")
-    services.sites.update_settings(site.id, {"thresholds": {"toxicity": {"hold": 0.95}}})
+    services.sites.update_settings(site.id, {"thresholds": {"toxicity": {"hold": 0.98}}})
     item = services.queue.list(Queue.HELD).items[0]
     assert item.comment.id == held.id and item.causes == ("off_topic",)
 
