@@ -135,6 +135,11 @@ def test_a_signed_in_author_cannot_vote_on_their_own_comment_from_another_device
         response = laptop.post(f"/comments/{mine}/votes", json={"value": 1, "sso_token": token})
     assert response.status_code == 403, response.text
     assert response.json()["error"]["code"] == "own_comment"
+    # Nor signed out, from the device they posted from (known by its reader token).
+    with _reader(site, "cy-phone", "203.0.113.80") as phone:
+        signed_out = phone.post(f"/comments/{mine}/votes", json={"value": 1})
+    assert signed_out.status_code == 403, signed_out.text
+    assert signed_out.json()["error"]["code"] == "own_comment"
     # Another signed-in reader may.
     with _reader(site, "dee-phone", "192.0.2.81") as dee:
         other = sso_token(site["sso_secret"], sub="user-dee", name="Dee")

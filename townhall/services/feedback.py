@@ -9,7 +9,7 @@ from townhall.services.clock import Clock, utcnow
 from townhall.services.comment_reads import CommentReader
 from townhall.services.identity import account_key
 from townhall.services.text import plain
-from townhall.storage import Storage
+from townhall.storage import Repos, Storage
 from townhall.types import AuthorKind
 
 REPORT_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")
@@ -36,15 +36,10 @@ class FeedbackService:
         if value not in (1, -1):
             raise Invalid("value must be 1 or -1", fields={"value": "must be 1 or -1"})
         comment, story = self._open(comment_id, reader, network, sso_id)
-        author = comment.author
-        # A guest's author id and a reader's key are the same keyed hash of the reader token; a
-        # signed-in author is the same user id on every device.
-        if (author.kind is AuthorKind.GUEST and author.external_id == reader) or (
-            author.kind is AuthorKind.SSO and sso_id is not None and author.external_id == sso_id
-        ):
-            raise Forbidden("you cannot vote on your own comment", code="own_comment")
         account = account_key(self.secret, sso_id) if sso_id else None
         with self.storage.write() as tx:
+            if self._own(tx, comment, reader, sso_id):
+                raise Forbidden("you cannot vote on your own comment", code="own_comment")
             outcome = tx.feedback.vote(comment_id, reader, value, self.clock(), network, account)
             if outcome == "same":
                 raise Conflict("you have already voted on this comment", code="already_voted")
@@ -87,6 +82,18 @@ class FeedbackService:
         with self.storage.write() as tx:
             if not tx.feedback.report(comment_id, reader, reason, note, self.clock()):
                 raise Conflict("you have already reported this comment", code="already_reported")
+
+    @staticmethod
+    def _own(tx: Repos, comment: Comment, reader: str, sso_id: str | None) -> bool:
+        """Whether the voter wrote the comment: a guest's author id is the keyed hash of their reader
+        token; a signed-in author is the same user id on every device, and is also known by the
+        token of the device they posted from, signed in or not."""
+        author = comment.author
+        if author.kind is AuthorKind.GUEST and author.external_id == reader:
+            return True
+        if author.kind is AuthorKind.SSO and sso_id is not None and author.external_id == sso_id:
+            return True
+        return tx.comments.reader_key(comment.id) == reader
 
     def _open(
         self, comment_id: int, reader: str, network: str | None, sso_id: str | None

@@ -76,6 +76,10 @@ class CommentRepo:
     def edit_token_hash(self, comment_id: int) -> str | None:
         return self.c.execute(select(comments.c.edit_token_hash).where(comments.c.id == comment_id)).scalar()
 
+    def reader_key(self, comment_id: int) -> str | None:
+        """The keyed hash of the reader token the comment was posted with (None: without one)."""
+        return self.c.execute(select(comments.c.reader_key).where(comments.c.id == comment_id)).scalar()
+
     def update(self, comment_id: int, **values: Any) -> None:
         if "status" in values:
             values["status"] = CommentStatus(values["status"]).value
