@@ -1,5 +1,5 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database, Redis, migrations,
-and the moderation models loaded and warmed)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database, migrations, and the
+moderation models loaded and warmed; Redis is reported, but its absence only degrades the process)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from townhall.ops.metrics import Metrics
 from townhall.storage import Storage
 
 REDIS_TIMEOUT = 2.0
+# Checks whose failure leaves the process able to serve: while Redis is down the limits are counted
+# in the database and live updates reach this process's readers only. Failing readiness for it
+# would have a load balancer take every process out at once, closing comments everywhere.
+DEGRADING = frozenset({"redis"})
 WARMING = "warming up: the moderation models are not warm yet"
 
 
@@ -79,9 +83,13 @@ def routes(
 
     async def readyz(_request: Request) -> JSONResponse:
         checks = await run_in_threadpool(readiness, storage, redis_url, warmup)
-        problems = {name: result for name, result in checks.items() if result != "ok"}
+        failing = {name: result for name, result in checks.items() if result != "ok"}
+        problems = {name: result for name, result in failing.items() if name not in DEGRADING}
         if not problems:
-            return JSONResponse({"ok": True, "checks": checks})
+            body: dict[str, object] = {"ok": True, "checks": checks}
+            if failing:
+                body["degraded"] = failing
+            return JSONResponse(body, headers={"Cache-Control": "no-store"} if failing else None)
         message = "not ready: " + "; ".join(problems.values())
         body = {"error": {"code": "not_ready", "message": message, "fields": problems}}
         return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
