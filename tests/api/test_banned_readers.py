@@ -123,6 +123,11 @@ def test_a_banned_signed_in_reader_is_refused_on_a_new_device_and_address(site: 
     _ban(site, mine)
     with _reader(site, "bo-laptop", "192.0.2.70") as laptop:
         _refusal(laptop.post(f"/comments/{theirs}/votes", json={"value": 1, "sso_token": token}))
+        report = {"reason": "abuse", "sso_token": token}
+        _refusal(laptop.post(f"/comments/{theirs}/reports", json=report))
+    # The same new device and address signed out is a stranger, and may report.
+    with _reader(site, "bo-tablet", "192.0.2.71") as tablet:
+        assert tablet.post(f"/comments/{theirs}/reports", json={"reason": "abuse"}).status_code == 202
 
 
 def test_a_signed_in_author_cannot_vote_on_their_own_comment_from_another_device(

@@ -268,7 +268,8 @@ def unvote(
 )
 def report(request: Request, state: State, comment_id: CommentId, data: NewReport) -> dict[str, Any]:
     reader, network = _reader_action(request, state, comment_id)
-    state.services.feedback.report(comment_id, reader, data.reason, data.note, network)
+    sso_id = _sso_id(state, comment_id, data.sso_token)
+    state.services.feedback.report(comment_id, reader, data.reason, data.note, network, sso_id)
     return {"message": say(request, "Thank you. A moderator will look at this comment.")}
 
 

@@ -80,7 +80,7 @@ class NewVote(VoteOwner):
         return value
 
 
-class NewReport(_Body):
+class NewReport(VoteOwner):
     reason: Literal["spam", "abuse", "off_topic", "misinformation", "other"]
     note: str = Field("", max_length=500)
 

@@ -68,7 +68,13 @@ class FeedbackService:
         return updated
 
     def report(
-        self, comment_id: int, reader: str, reason: str, note: str = "", network: str | None = None
+        self,
+        comment_id: int,
+        reader: str,
+        reason: str,
+        note: str = "",
+        network: str | None = None,
+        sso_id: str | None = None,
     ) -> None:
         if reason not in REPORT_REASONS:
             raise Invalid(
@@ -78,7 +84,7 @@ class FeedbackService:
         if len(note) > 500:
             raise Invalid("note is longer than 500 characters", fields={"note": "too long"})
         _comment, story = self.comments.published(comment_id)
-        self._refuse_banned(story, reader, network, None)
+        self._refuse_banned(story, reader, network, sso_id)
         with self.storage.write() as tx:
             if not tx.feedback.report(comment_id, reader, reason, note, self.clock()):
                 raise Conflict("you have already reported this comment", code="already_reported")

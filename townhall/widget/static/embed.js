@@ -516,7 +516,7 @@ localStorage: townhall:reader, townhall:author, townhall:own:<site>, townhall:vo
         ev.preventDefault();
         send.disabled = true;
         try {
-          const r = await call('POST', `comments/${rec.c.id}/reports`, {reason: reason.value, note: why.value.trim()});
+          const r = await call('POST', `comments/${rec.c.id}/reports`, {reason: reason.value, note: why.value.trim(), sso_token: S.sso});
           close(true);
           note(rec, r.message);
         } catch (e) {
