@@ -26,7 +26,7 @@ def test_validation_errors_name_every_bad_field(client: TestClient) -> None:
     response = client.post("/api/v1/comments", json={"site": SITE, "url": URL, "body": 5, "parent_id": "x"})
     error = assert_error(response, 422, "invalid")
     assert set(error["fields"]) == {"body", "parent_id"}
-    assert error["message"].startswith(("body:", "parent_id:"))
+    assert error["message"].startswith(("your comment:", "the comment you reply to:"))
 
 
 def test_unexpected_failure_is_a_500_in_the_same_shape(app: Any, client: TestClient, monkeypatch) -> None:

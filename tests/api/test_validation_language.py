@@ -17,7 +17,7 @@ def _post(client: TestClient, lang: str, **fields: object) -> dict:
 def test_wrong_types_in_german(client: TestClient) -> None:
     error = _post(client, "de-DE,de;q=0.9", body=12, parent_id="eins")
     assert error["fields"] == {"body": "muss Text sein", "parent_id": "muss eine ganze Zahl sein"}
-    assert error["message"] == "body: muss Text sein"
+    assert error["message"] == "Ihr Kommentar: muss Text sein"
 
 
 def test_lengths_and_limits_in_french_with_plural_forms(client: TestClient) -> None:
@@ -25,7 +25,7 @@ def test_lengths_and_limits_in_french_with_plural_forms(client: TestClient) -> N
     assert error["fields"]["site"] == "doit compter au moins 1 caractère"
     assert error["fields"]["author_name"] == "doit compter au plus 500 caractères"
     assert error["fields"]["parent_id"] == "doit être au moins 1"
-    assert error["message"] == "site : doit compter au moins 1 caractère"
+    assert error["message"] == "le site : doit compter au moins 1 caractère"
 
 
 def test_missing_fields_choices_and_own_checks_by_lang_parameter(client: TestClient) -> None:
@@ -50,7 +50,7 @@ def test_missing_fields_choices_and_own_checks_by_lang_parameter(client: TestCli
 
 def test_english_stays_plain_and_bad_json_is_said_too(client: TestClient) -> None:
     error = _post(client, "en", body=12)
-    assert error["fields"] == {"body": "must be text"} and error["message"] == "body: must be text"
+    assert error["fields"] == {"body": "must be text"} and error["message"] == "your comment: must be text"
     broken = client.post(
         "/api/v1/comments",
         content=b'{"site": ',

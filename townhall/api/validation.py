@@ -62,6 +62,19 @@ COUNTED: dict[str, tuple[tuple[str, str], str]] = {
     "too_long": (NP_("must have at most {n} item", "must have at most {n} items"), "max_length"),
 }
 
+# The public API's fields as a reader knows them, for the message (the fields keep their API names).
+FIELD_NAMES = {
+    "body": N_("your comment"),
+    "author_name": N_("your name"),
+    "author_email": N_("your e-mail address"),
+    "parent_id": N_("the comment you reply to"),
+    "note": N_("your note"),
+    "reason": N_("the reason"),
+    "value": N_("the vote"),
+    "url": N_("the page's address"),
+    "site": N_("the site"),
+}
+
 # What the schemas' own validators say (schemas.py), so the reader reads it in their language.
 OWN = (N_("must not contain NUL characters"), N_("must be 1 or -1"))
 
@@ -99,4 +112,5 @@ def fields_and_message(lang: str, problems: list[Mapping[str, Any]]) -> tuple[di
     for problem in problems:
         fields.setdefault(field_name(tuple(problem.get("loc", ()))), note(lang, problem))
     name, first = next(iter(fields.items()))
-    return fields, i18n.gettext(lang, N_("{field}: {problem}"), field=name, problem=first)
+    label = i18n.gettext(lang, FIELD_NAMES[name]) if name in FIELD_NAMES else name
+    return fields, i18n.gettext(lang, N_("{field}: {problem}"), field=label, problem=first)
