@@ -115,3 +115,14 @@ def test_page_titles_that_name_something_in_german(dashboard: Dashboard) -> None
     assert "<title>Einstellungen · The Ledger" in settings
     comment = dashboard.client.get(f"/admin/comments/{dashboard.comment.id}", headers=headers).text
     assert f"<title>Kommentar {dashboard.comment.id}" in comment
+
+
+def test_an_erasure_record_in_german(dashboard: Dashboard) -> None:
+    site = dashboard.services.sites.get("ledger")
+    author_id = dashboard.comment.author.id
+    dashboard.services.readers.erase(site, author_id, ActorKind.MODERATOR, "admin", "asked by e-mail")
+    headers = {**dashboard.cookie(Role.ADMIN), "Accept-Language": "de"}
+    page = dashboard.client.get("/admin/readers?site=ledger", headers=headers).text
+    erasures = page[page.index("Löschungen") :] if "Löschungen" in page else page
+    assert "(entfernt)" in erasures or "(ohne Namen behalten)" in erasures, erasures[:1500]
+    assert "20.11.2026, 12:00 UTC" in erasures

@@ -31,10 +31,18 @@ def _when_pattern(lang: str) -> str:
     return f"{joined} 'UTC'"
 
 
-def format_when(value: datetime | None, lang: str) -> str:
-    """A moment as the language writes it, in UTC: "Dec 4, 2026, 4:40 PM UTC", "04.12.2026, 16:40 UTC"."""
-    if value is None:
+def format_when(value: datetime | str | None, lang: str) -> str:
+    """A moment as the language writes it, in UTC: "Dec 4, 2026, 4:40 PM UTC", "04.12.2026, 16:40 UTC".
+    Some records keep their time as ISO text; anything that is not a time is shown as it is."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     return format_datetime(value, _when_pattern(lang), tzinfo=UTC, locale=_locale(lang))
 
 

@@ -62,6 +62,9 @@ TOXICITY_KINDS = {
     "targeted": N_("aimed at a person"),
 }
 
+# What an erasure did with the reader's comments (services/sites.ERASURE_MODES).
+ERASURE_MODES = {"remove": N_("removed"), "anonymise": N_("kept without the name")}
+
 # The word lists a matched word came from (moderation/signals/wordlists.py).
 WORD_LISTS = {"banned": N_("banned words"), "suspect": N_("suspect words")}
 

@@ -215,6 +215,7 @@ environment.filters.update(
     event=_word_filter(labels.EVENTS),
     delivery=_word_filter(labels.DELIVERY_STATES),
     word_list=_word_filter(labels.WORD_LISTS),
+    erasure_mode=_word_filter(labels.ERASURE_MODES),
     kinds=_kinds,
     reason=_reason,
     message=_message,
