@@ -53,12 +53,17 @@ def test_evidence_reads_as_words_with_internals_folded_away(dashboard: Dashboard
     assert "Very high · 98%" in signals and "High · 64%" in signals
     assert "Closeness to the article: 28%" in signals
     assert "Kind: insults, threats" in signals
-    assert "Mayor Hollis is a thief" in signals and "toxicity very high (85%)" in signals
+    assert "Mayor Hollis is a thief" in signals and "toxicity: very high (85%)" in signals
     # No raw JSON, no long decimals anywhere in the evidence.
     assert not re.search(r'[{\[]\s*"', signals), "raw JSON in the evidence"
     assert not re.search(r"\d\.\d{3,}", signals), "unrounded numbers in the evidence"
     # The internals are there for whoever wants them, inside a Details disclosure.
-    for folded in ("other stories compared", "margin", "paragraph of the article", "model"):
+    for folded in (
+        "other stories compared",
+        "closeness to this story rather than the site&#39;s others",
+        "paragraph of the article",
+        "model",
+    ):
         before, _, after = signals.partition(f"<dt>{folded}")
         assert after, folded
         assert before.rfind("<details") > before.rfind("</details>"), f"{folded} is not inside Details"

@@ -117,6 +117,7 @@ LABELS = {
     "comment_id": N_("comment"),
     "story": N_("story"),
     "excerpt": N_("excerpt"),
+    "margin": N_("closeness to this story rather than the site's others"),
     "author_recent": N_("comments from this author lately"),
     "network_recent": N_("comments from this network lately"),
 }
