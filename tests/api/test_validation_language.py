@@ -3,6 +3,9 @@ page's as Accept-Language; ``?lang=`` works too), one readable note per field, i
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from starlette.testclient import TestClient
 
 from tests.api.conftest import READER, SITE, URL, assert_error
@@ -59,3 +62,14 @@ def test_english_stays_plain_and_bad_json_is_said_too(client: TestClient) -> Non
     assert (
         assert_error(broken, 400, "bad_json")["message"] == "le corps de la requête n’est pas du JSON valide"
     )
+
+
+def test_an_unexpected_failure_is_said_in_german_too(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_site_id: str) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.state.services.sites, "get", broken)
+    with TestClient(app, raise_server_exceptions=False) as quiet:
+        response = quiet.get("/api/v1/threads", params={"site": SITE, "url": URL, "lang": "de"})
+    error = assert_error(response, 500, "internal")
+    assert error["message"] == "bei uns ist etwas schiefgelaufen; der Fehler wurde protokolliert"

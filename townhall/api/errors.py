@@ -78,9 +78,10 @@ async def _http(_request: Request, exc: Exception) -> FastJSONResponse:
     return response
 
 
-async def _unexpected(_request: Request, exc: Exception) -> FastJSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> FastJSONResponse:
     log.exception("unexpected error", exc_info=exc)
-    return error_response(500, "internal", "something went wrong on our side; it has been logged")
+    message = i18n.gettext(language(request), N_("something went wrong on our side; it has been logged"))
+    return error_response(500, "internal", message)
 
 
 def install(app: FastAPI) -> None:
