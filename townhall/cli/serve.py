@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import tempfile
@@ -48,6 +49,9 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         warm = getattr(moderator, "warm", None)
         if warm is not None:
             warm()
+        # Frozen before the fork: no worker's collector walks (and so writes to) the shared pages.
+        gc.collect()
+        gc.freeze()
         options = {
             "log_level": settings.log_level,
             "proxy_headers": False,  # the app applies `trusted_proxies` itself

@@ -133,6 +133,15 @@ class Pipeline:
             self.assess(request)
             thread += (text,)
 
+    def rehearse(self, site: SiteContext, requests: Sequence[ModerationRequest] = ()) -> None:
+        """Before a site's first real comments: its background built (the other stories'
+        representations loaded and their latest comments encoded: the first post after start cost
+        ten warm ones without it) and made-up comments run under its busiest stories, so that
+        their articles and threads are in memory. Nothing is kept but what the caches hold."""
+        self.background(site)
+        for request in requests:
+            self.assess(request)
+
     def assess_many(self, requests: Sequence[ModerationRequest]) -> list[Verdict]:
         """Comments of one site, in arrival order (the spam signal remembers each in turn)."""
         if not requests:

@@ -17,6 +17,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from townhall.ops.metrics import Metrics
+from townhall.ops.rehearsal import is_rehearsal
 
 REQUEST_ID: ContextVar[str] = ContextVar("townhall_request_id", default="-")
 ROUTE_KEY = "townhall.route"  # set by handlers that answer before routing (the fast path)
@@ -66,7 +67,7 @@ class ObservedRequests:
         try:
             await self.app(scope, receive, observed_send)
         finally:
-            if self.metrics is not None:
+            if self.metrics is not None and not is_rehearsal(scope):
                 seconds = time.perf_counter() - started
                 self.metrics.request(scope["method"], route_template(scope), status, seconds)
             REQUEST_ID.reset(token)

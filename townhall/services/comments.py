@@ -7,6 +7,7 @@ story's version (which is what makes cached thread pages go stale). Reading is i
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -36,6 +37,10 @@ from townhall.storage import Repos, Storage
 from townhall.types import ActorKind, AuthorKind, CommentStatus, Decision
 
 
+class _Rehearsed(Exception):
+    """Rolls back the warm-up's rehearsal of a post's write."""
+
+
 def _message(verdict: Verdict, status: CommentStatus) -> str:
     return reader_note(status, verdict.to_dict())
 
@@ -61,6 +66,60 @@ def _record_assessment(
     details = {"decision": verdict.decision.value}
     tx.comments.add_event(comment_id, before, status, actor_kind, "moderation", reason, now, details)
     tx.stories.touch(story_id, published_delta(before, status))
+
+
+def _insert(
+    tx: Repos,
+    site: Site,
+    story: Story,
+    parent: Comment | None,
+    identity: Identity,
+    body: str,
+    verdict: Verdict,
+    now: datetime,
+    edit_token: str,
+    network_key: str | None,
+    reader_key: str | None,
+) -> int:
+    """A new comment's rows, in the post's transaction: its author, the comment, and what
+    ``_record_assessment`` records with it. Returns the comment's id."""
+    status = STATUS_FOR[verdict.decision]
+    author = tx.authors.upsert(
+        site.id,
+        identity.kind,
+        identity.external_id,
+        identity.name,
+        now,
+        email=identity.email,
+        avatar=identity.avatar,
+        badge=identity.badge,
+        # A new name becomes the author's only once a comment under it is published.
+        rename=status is CommentStatus.PUBLISHED,
+    )
+    comment_id = tx.comments.insert(
+        site_id=site.id,
+        story_id=story.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=author.id,
+        author_name=identity.name,
+        body=body,
+        html=render(body),
+        status=status.value,
+        created_at=now,
+        edit_token_hash=token_hash(edit_token),
+        ip_hash=network_key,
+        reader_key=reader_key,
+        verdict=verdict.to_dict(),
+        upvotes=0,
+        downvotes=0,
+        score=0,
+        featured=False,
+    )
+    reason = "; ".join(verdict.reasons) or "posted"
+    _record_assessment(tx, comment_id, site.id, story.id, body, None, verdict, reason, now)
+    return comment_id
 
 
 class CommentService(CommentReader):
@@ -132,49 +191,18 @@ class CommentService(CommentReader):
             fresh = tx.stories.get(story.id)
             if fresh is None or fresh.is_closed(now):
                 raise Closed()
-            author = tx.authors.upsert(
-                site.id,
-                identity.kind,
-                identity.external_id,
-                identity.name,
-                now,
-                email=identity.email,
-                avatar=identity.avatar,
-                badge=identity.badge,
-                # A new name becomes the author's only once a comment under it is published.
-                rename=status is CommentStatus.PUBLISHED,
+            comment_id = _insert(
+                tx, site, story, parent, identity, body, verdict, now, edit_token, network_key, reader_key
             )
-            comment_id = tx.comments.insert(
-                site_id=site.id,
-                story_id=story.id,
-                parent_id=parent.id if parent else None,
-                root_id=(parent.root_id or parent.id) if parent else None,
-                depth=parent.depth + 1 if parent else 0,
-                author_id=author.id,
-                author_name=identity.name,
-                body=body,
-                html=render(body),
-                status=status.value,
-                created_at=now,
-                edit_token_hash=token_hash(edit_token),
-                ip_hash=network_key,
-                reader_key=reader_key,
-                verdict=verdict.to_dict(),
-                upvotes=0,
-                downvotes=0,
-                score=0,
-                featured=False,
-            )
-            reason = "; ".join(verdict.reasons) or "posted"
-            _record_assessment(tx, comment_id, site.id, story.id, body, None, verdict, reason, now)
             comment = tx.comments.get(comment_id)
         assert comment is not None
         return Posted(comment, edit_token, _message(verdict, status))
 
     def warm(self, site: Site) -> None:
-        """Reads only: compile what the first post to ``site`` would need (its SQL statements,
-        reserved names, moderation context), so that the first reader's comment does not pay for
-        it. Run by the server before it accepts connections."""
+        """Compile what the first post to ``site`` would need (its SQL statements, reserved names,
+        moderation context), so that the first reader's comment does not pay for it: its reads,
+        and its write rehearsed in a transaction that is rolled back (nothing is kept). Run by the
+        server before it accepts connections."""
         now = self.clock()
         guest = Identity(AuthorKind.GUEST, "", "Reader")
         names.imitates(guest.name, site.name)
@@ -190,6 +218,17 @@ class CommentService(CommentReader):
             tx.comments.thread_texts(0, None)
         self.contexts.site(site)
         render("*warm*")
+        with contextlib.suppress(_Rehearsed), self.storage.write() as tx:
+            # The post's write, rolled back: its statements compiled (a new story's too), nothing kept.
+            story = tx.stories.get(tx.stories.insert(site.id, f"warm-up:{secrets.token_hex(8)}", now))
+            assert story is not None
+            rehearsal = Identity(AuthorKind.GUEST, f"warm-up-{secrets.token_hex(8)}", "Reader")
+            comment_id = _insert(
+                tx, site, story, None, rehearsal, "*warm*", Verdict(Decision.PUBLISH), now, "", "", ""
+            )
+            tx.comments.get(comment_id)
+            tx.webhooks.list(site.id, active_only=True)  # what the write's hooks read at commit
+            raise _Rehearsed
 
     def edit(self, comment_id: int, edit_token: str, body: str) -> Posted:
         """The author rewrites a comment within the edit window; it is assessed again."""

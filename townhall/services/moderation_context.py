@@ -92,6 +92,23 @@ class ModerationContexts:
             self._sites[site.id] = (now, context)
         return context
 
+    def rehearsals(self, site: Site, stories: int, text: str) -> list[ModerationRequest]:
+        """``text`` as a comment under each of the site's ``stories`` most recently commented
+        stories, with its thread so far: run before the server says ready, they leave in memory
+        what each story's first real comment would otherwise wait for (its article
+        representation, its thread's comments encoded)."""
+        context = self.site(site)
+        now = self.clock()
+        with self.storage.read() as tx:
+            found = [tx.stories.get(i) for i in tx.comments.active_stories(site.id, stories)]
+            threads = [(s, tx.comments.thread_texts(s.id, None, THREAD_CONTEXT)) for s in found if s]
+        return [
+            ModerationRequest(
+                site=context, story=story_text(s), text=text, now=now, name="Reader", thread=tuple(t)
+            )
+            for s, t in threads
+        ]
+
     def forget(self, site_id: str) -> None:
         """Rebuild the site's context on its next comment (its calibration changed)."""
         with self._lock:

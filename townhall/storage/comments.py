@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 
 from townhall.models import Comment, CommentEvent
 from townhall.storage import _rows
@@ -186,6 +186,18 @@ class CommentRepo:
         else:
             rows = self.c.execute(_THREAD_TEXTS_BEFORE, params | {"p_before": before_id})
         return [row[0] for row in rows][::-1]
+
+    def active_stories(self, site_id: str, limit: int) -> list[int]:
+        """The site's stories with the latest published comments, the most recent first."""
+        latest = func.max(comments.c.id)
+        query = (
+            select(comments.c.story_id)
+            .where(comments.c.site_id == site_id, comments.c.status == CommentStatus.PUBLISHED.value)
+            .group_by(comments.c.story_id)
+            .order_by(latest.desc())
+            .limit(limit)
+        )
+        return [row[0] for row in self.c.execute(query)]
 
     def ids(
         self, *, site_id: str | None = None, story_id: int | None = None, status: CommentStatus | None = None
