@@ -73,3 +73,10 @@ def test_an_unexpected_failure_is_said_in_german_too(app: Any, monkeypatch: pyte
         response = quiet.get("/api/v1/threads", params={"site": SITE, "url": URL, "lang": "de"})
     error = assert_error(response, 500, "internal")
     assert error["message"] == "bei uns ist etwas schiefgelaufen; der Fehler wurde protokolliert"
+
+
+def test_integrators_read_the_admin_apis_field_names(client: TestClient, api_key: str) -> None:
+    pushed = client.put(
+        "/api/v1/admin/stories", json={"url": 12}, headers={"Authorization": f"Bearer {api_key}"}
+    )
+    assert assert_error(pushed, 422, "invalid")["message"] == "url: must be text"

@@ -58,7 +58,8 @@ async def _validation(request: Request, exc: Exception) -> FastJSONResponse:
     lang = language(request)
     if any(p.get("type") == "json_invalid" for p in problems) or not problems:
         return error_response(400, "bad_json", i18n.gettext(lang, N_("request body is not valid JSON")))
-    fields, message = validation.fields_and_message(lang, list(problems))
+    readers = "/admin/" not in request.url.path  # integrators read the admin API's field names
+    fields, message = validation.fields_and_message(lang, list(problems), readers)
     return error_response(422, "invalid", message, fields)
 
 

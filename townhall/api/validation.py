@@ -106,11 +106,14 @@ def note(lang: str, problem: Mapping[str, Any]) -> str:
         return i18n.gettext(lang, NOT_VALID)
 
 
-def fields_and_message(lang: str, problems: list[Mapping[str, Any]]) -> tuple[dict[str, str], str]:
-    """Each bad field's note, and the message that names the first of them."""
+def fields_and_message(
+    lang: str, problems: list[Mapping[str, Any]], readers: bool = True
+) -> tuple[dict[str, str], str]:
+    """Each bad field's note, and the message that names the first of them (as a reader knows it
+    on the public routes; by its API name for integrators)."""
     fields: dict[str, str] = {}
     for problem in problems:
         fields.setdefault(field_name(tuple(problem.get("loc", ()))), note(lang, problem))
     name, first = next(iter(fields.items()))
-    label = i18n.gettext(lang, FIELD_NAMES[name]) if name in FIELD_NAMES else name
+    label = i18n.gettext(lang, FIELD_NAMES[name]) if readers and name in FIELD_NAMES else name
     return fields, i18n.gettext(lang, N_("{field}: {problem}"), field=label, problem=first)
