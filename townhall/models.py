@@ -30,6 +30,9 @@ class SiteSettings:
     nudge: bool = False
     # The language of the site's e-mails and e-mail pages ("en", "de", "fr"); the widget follows the page.
     language: str = "en"
+    # Comments in a language the moderation models do not know (moderation/language.py): "publish"
+    # them (the word lists still apply; the verdict says what was not checked) or "hold" each one.
+    unknown_language: str = "publish"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +48,7 @@ class SiteSettings:
             "erasure_mode": self.erasure_mode,
             "nudge": self.nudge,
             "language": self.language,
+            "unknown_language": self.unknown_language,
         }
 
     @classmethod
@@ -62,6 +66,7 @@ class SiteSettings:
             erasure_mode=str(data.get("erasure_mode", "remove")),
             nudge=bool(data.get("nudge", False)),
             language=str(data.get("language", "en")),
+            unknown_language=str(data.get("unknown_language", "publish")),
         )
 
 

@@ -141,6 +141,9 @@ class SiteSettingsChange(_Body):
     language: Literal["en", "de", "fr"] | None = Field(
         None, description="Language of the site's e-mails and e-mail pages"
     )
+    unknown_language: Literal["publish", "hold"] | None = Field(
+        None, description="Comments in a language the moderation models do not know: publish or hold them"
+    )
     nudge: bool | None = Field(
         None, strict=True, description="Ask authors before posting a comment that looks off-topic or uncivil"
     )

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale
 from markupsafe import Markup, escape
 
 from townhall import i18n
@@ -64,12 +65,17 @@ def marks_for(text: str, readings: list[SignalReading], lang: str = i18n.DEFAULT
                 if span := _span(text, item):
                     banned = item.get("list") == "banned"
                     kind = "banned" if banned else "suspect"
-                    note = (
-                        N_("on the banned words list: {word}")
-                        if banned
-                        else N_("on the suspect words list: {word}")
-                    )
-                    label = translate(lang, note, {"word": str(item.get("word", ""))})
+                    params = {"word": str(item.get("word", ""))}
+                    if item.get("list") == "abuse":
+                        # Townhall's own short list for the comment's language (held like a suspect word).
+                        note = N_("on Townhall's list of abuse in {language}: {word}")
+                        code = str(item.get("language", ""))
+                        params["language"] = Locale.parse(lang).languages.get(code, code)
+                    elif banned:
+                        note = N_("on the banned words list: {word}")
+                    else:
+                        note = N_("on the suspect words list: {word}")
+                    label = translate(lang, note, params)
                     marks.append(Mark(*span, f"words-{kind}", label))
     return marks
 
@@ -120,6 +126,8 @@ LABELS = {
     "margin": N_("closeness to this story rather than the site's others"),
     "author_recent": N_("comments from this author lately"),
     "network_recent": N_("comments from this network lately"),
+    "language": N_("language of the comment"),
+    "not_checked": N_("not checked"),
 }
 
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from babel import Locale
+
 from townhall import i18n
 from townhall.dashboard.formats import format_number, format_score, format_share
 from townhall.i18n import N_, NP_
@@ -108,6 +110,15 @@ def _share(lang: str, text: str) -> str:
     return format_share(int(text) / 100, lang)
 
 
+def _language(lang: str, text: str) -> str:
+    """A language's English name, as the policy writes it, in the staff member's language."""
+    code = _ENGLISH_NAMES.get(text)
+    return Locale.parse(lang).languages.get(code, text) if code else text
+
+
+_ENGLISH_NAMES = {name: code for code, name in Locale("en").languages.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     pattern: re.Pattern[str]
@@ -143,6 +154,28 @@ REASONS = (
         convert=(("signal", _signal),),
     ),
     Reason(re.compile(r"^pre-moderation$"), N_("pre-moderation")),
+    Reason(
+        re.compile(
+            r"^(?P<signal>\w+) not checked: written in (?P<language>.+), which the model does not know$"
+        ),
+        N_("{signal} not checked: written in {language}, which the model does not know"),
+        convert=(("signal", _signal), ("language", _language)),
+    ),
+    Reason(
+        re.compile(
+            r"^(?P<signal>\w+) partly checked: written in (?P<language>.+), "
+            r"which the text model does not know$"
+        ),
+        N_("{signal} partly checked: written in {language}, which the text model does not know"),
+        convert=(("signal", _signal), ("language", _language)),
+    ),
+    Reason(
+        re.compile(
+            r"^held: written in (?P<language>.+), which the models do not know \(the site's setting\)$"
+        ),
+        N_("held: written in {language}, which the models do not know (the site's setting)"),
+        convert=(("language", _language),),
+    ),
     Reason(
         re.compile(r"^hidden honeypot field was filled in \(a bot\)$"),
         N_("hidden honeypot field was filled in (a bot)"),

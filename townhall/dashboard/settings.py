@@ -63,6 +63,7 @@ def form_values(site: Site) -> dict[str, Any]:
         "moderation_mode": settings.moderation_mode.value,
         "erasure_mode": settings.erasure_mode,
         "language": settings.language,
+        "unknown_language": settings.unknown_language,
         "nudge": settings.nudge,
         **{name: str(getattr(settings, name)) for name in NUMBERS},
         **{name: "\n".join(getattr(settings, name)) for name in LISTS},
@@ -92,6 +93,7 @@ def parse_form(
         "moderation_mode": str(body.get("moderation_mode", "")),
         "erasure_mode": str(body.get("erasure_mode") or site.settings.erasure_mode),
         "language": str(body.get("language") or site.settings.language),
+        "unknown_language": str(body.get("unknown_language") or site.settings.unknown_language),
         "nudge": body.get("nudge") == "on",
     }
     for name in NUMBERS:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from townhall.models import SiteSettings
 from townhall.moderation import names, policy
 from townhall.moderation.embedder import Embedder
+from townhall.moderation.language import Detector, Reading, not_known
 from townhall.moderation.signal import Article, CommentInput, SignalResult
 from townhall.moderation.signals import trust
 from townhall.moderation.signals.off_topic import (
@@ -63,13 +64,15 @@ class Models:
     toxicity: ToxicitySignal
     off_topic: OffTopicSignal
     spam: SpamSignal
+    language: Detector
 
     @classmethod
     def load(cls, threads: int = 1) -> Models:
         embedder = Embedder.load(threads=threads)
         off_topic = OffTopicSignal(embedder)
         # The toxicity head reads the vector the off-topic signal computes (and caches) anyway.
-        return cls(embedder, ToxicitySignal.load(vectors=off_topic.vectors), off_topic, SpamSignal())
+        toxicity = ToxicitySignal.load(vectors=off_topic.vectors)
+        return cls(embedder, toxicity, off_topic, SpamSignal(), Detector())
 
 
 def text_key(title: str, text: str) -> str:
@@ -85,16 +88,19 @@ class WordLists:
     """Compiled word lists per (banned, suspect) pair, so a site's lists compile once."""
 
     def __init__(self, size: int = 64):
-        self._compiled: OrderedDict[tuple[tuple[str, ...], tuple[str, ...]], WordListSignal] = OrderedDict()
+        self._compiled: OrderedDict[tuple[tuple[str, ...], tuple[str, ...], str], WordListSignal] = (
+            OrderedDict()
+        )
         self._size = size
         self._lock = threading.Lock()
 
-    def for_settings(self, settings: SiteSettings) -> WordListSignal:
-        key = (settings.banned_words, settings.suspect_words)
+    def for_settings(self, settings: SiteSettings, language: str = "en") -> WordListSignal:
+        """The site's lists, plus Townhall's abuse list of ``language`` (the comment's) if it has one."""
+        key = (settings.banned_words, settings.suspect_words, language)
         with self._lock:
             signal = self._compiled.get(key)
             if signal is None:
-                signal = WordListSignal(list(key[0]), list(key[1]))
+                signal = WordListSignal(list(key[0]), list(key[1]), language)
                 self._compiled[key] = signal
                 if len(self._compiled) > self._size:
                     self._compiled.popitem(last=False)
@@ -180,16 +186,19 @@ class Pipeline:
             off_topic = self.models.off_topic.assess_many(
                 *off_topic_args, comment_vecs=vectors, background=background
             )
-        words = self.words.for_settings(site.settings)
+        languages = self.models.language.detect_many([c.text for c in comments])
         verdicts = []
-        for request, comment, tox, off in zip(requests, comments, toxicity, off_topic, strict=True):
+        for request, comment, tox, off, reading in zip(
+            requests, comments, toxicity, off_topic, languages, strict=True
+        ):
             signals: dict[str, SignalResult] = {
-                "toxicity": tox,
-                "off_topic": off,
-                "spam": self._spam(comment, request),
-                "words": words.check(request.text),
+                "toxicity": _unless_unknown(tox, reading),
+                "off_topic": _unless_unknown(off, reading),
+                "spam": self._spam(comment, request, reading),
+                "words": self.words.for_settings(site.settings, reading.code).check(request.text),
             }
             if request.name:
+                words = self.words.for_settings(site.settings)
                 signals["name"] = names.assess(request.name, words, self.models.toxicity)
             signals["trust"], reader = trust.assess(request.history, site.settings.trusted_after_approved)
             verdicts.append(policy.decide(signals, site.settings, reader, site.calibration))
@@ -252,7 +261,7 @@ class Pipeline:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="townhall-embed")
             return self._pool
 
-    def _spam(self, comment: CommentInput, request: ModerationRequest) -> SignalResult:
+    def _spam(self, comment: CommentInput, request: ModerationRequest, reading: Reading) -> SignalResult:
         site = request.site
         allow = [origin.split("://", 1)[-1] for origin in site.origins]
         allow += list(site.settings.links_allowlist)
@@ -268,4 +277,15 @@ class Pipeline:
             story_key=request.story.key,
             memory=site.recent,  # type: ignore[arg-type]
             comment_id=request.comment_id,
+            unknown_language=not_known("spam", reading),
         )
+
+
+def _unless_unknown(result: SignalResult, reading: Reading) -> SignalResult:
+    """The signal's result, or its abstention when its model does not know the comment's language:
+    an English model's score on German text measures nothing, and a hold on it silences a reader."""
+    why = not_known(result.name, reading)
+    if why is None:
+        return result
+    evidence = {"language": reading.code, "not_checked": why}
+    return SignalResult(result.name, None, evidence, result.version)

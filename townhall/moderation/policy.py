@@ -13,6 +13,7 @@ from typing import Any
 
 from townhall.i18n import N_
 from townhall.models import SiteSettings
+from townhall.moderation.language import language_name
 from townhall.moderation.signal import SignalResult
 from townhall.moderation.verdict import ModerationRequest, Verdict
 from townhall.types import Decision, ModerationMode
@@ -47,7 +48,12 @@ READER_REASONS = {
     "words": N_("it contains words this site checks before publishing"),
     "trust": N_("recent comments from you were not published"),
     "name": N_("the name you gave is checked by a moderator first"),
+    "language": N_("it is written in a language this site's automatic checks cannot read"),
 }
+
+# A site's choice for comments in a language the models do not know (SiteSettings.unknown_language):
+# publish them (the word lists still apply) or hold each for a moderator.
+UNKNOWN_LANGUAGE_CHOICES = ("publish", "hold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +128,17 @@ def decide(
     def reason(name: str, threshold: str) -> str:
         return f"{name} {signals[name].score:.2f} ≥ {threshold} threshold {limits[name][threshold]:.2f}"
 
+    # Signals that could not read the comment's language say so, so that a moderator knows a
+    # publish means "not checked", not "checked and fine".
+    unchecked = [
+        f"{name} {'not' if result.score is None else 'partly'} checked: {result.evidence['not_checked']}"
+        for name, result in signals.items()
+        if isinstance(result.evidence.get("not_checked"), str)
+    ]
+    language = _unknown_language(signals)
+    if language and settings.unknown_language == "hold" and not rejects:
+        holds.append("language")
+
     recorded = {name: result.to_dict() for name, result in signals.items()}
     head_reasons: list[str] = []
     scores = {name: result.score for name, result in signals.items() if name in SKIPPABLE}
@@ -143,8 +160,12 @@ def decide(
             mode,
             tuple(rejects),
         )
-    reasons = [reason(n, "hold") for n in holds if not (head and n in SKIPPABLE)] + head_reasons
+    reasons = [reason(n, "hold") for n in holds if n in signals and not (head and n in SKIPPABLE)]
+    reasons += head_reasons
+    if "language" in holds:
+        reasons.append(f"held: written in {language}, which the models do not know (the site's setting)")
     reasons += [f"{n} borderline, skipped for a trusted reader" for n in skipped]
+    reasons += unchecked
     if holds:
         message = reader_message(Decision.HOLD, holds)
         return Verdict(Decision.HOLD, tuple(reasons), message, recorded, mode, tuple(holds))
@@ -152,6 +173,15 @@ def decide(
         message = reader_message(Decision.HOLD, ())
         return Verdict(Decision.HOLD, (*reasons, "pre-moderation"), message, recorded, mode, ())
     return Verdict(Decision.PUBLISH, tuple(reasons), "", recorded, mode)
+
+
+def _unknown_language(signals: Mapping[str, SignalResult]) -> str | None:
+    """The language's name when a model signal abstained because it does not know it."""
+    for name in SKIPPABLE:
+        result = signals.get(name)
+        if result is not None and result.score is None and "not_checked" in result.evidence:
+            return language_name(str(result.evidence.get("language", "")))
+    return None
 
 
 class WithoutModels:

@@ -108,6 +108,13 @@ def apply_settings(current: SiteSettings, changes: dict[str, Any]) -> SiteSettin
                     params={"languages": ", ".join(i18n.LANGUAGES)},
                 )
             values[name] = value
+        elif name == "unknown_language":
+            if value not in ("publish", "hold"):
+                raise Invalid(
+                    "unknown_language must be 'publish' or 'hold'",
+                    fields={name: "must be publish or hold"},
+                )
+            values[name] = value
         elif name == "erasure_mode":
             if value not in ERASURE_MODES:
                 raise Invalid(

@@ -431,12 +431,14 @@ class SpamSignal:
         memory: SpamMemory | None = None,
         comment_id: str | None = None,
         remember: bool = True,
+        unknown_language: str | None = None,
     ) -> SignalResult:
         """Score one comment in [0, 1].
 
         ``author_key`` defaults to ``comment.author`` and ``story_key`` to the article title;
         ``now`` defaults to the injected clock. With ``memory``, the comment is checked against
-        recent ones and then remembered (unless ``remember`` is false).
+        recent ones and then remembered (unless ``remember`` is false). ``unknown_language`` says
+        why the text model is not asked (a language it does not know); the rules still apply.
         """
         r = self.rules
         now = now or self.clock()
@@ -479,7 +481,11 @@ class SpamSignal:
             )
             self._remember(memory, remember, text, now, story_key, author_key, network_key, comment_id)
 
-        model_score = self.model.probability(text, allow, self.offset) if self.model is not None else None
+        model_score = None
+        if unknown_language:
+            evidence["not_checked"] = unknown_language
+        elif self.model is not None:
+            model_score = self.model.probability(text, allow, self.offset)
         evidence["model_score"] = None if model_score is None else round(model_score, 4)
         if model_score is not None:
             if model_score >= self.threshold:

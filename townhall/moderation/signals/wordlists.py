@@ -15,9 +15,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from townhall.moderation.signal import SignalResult
+
+LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 
 VERSION = "words-1"
 
@@ -198,11 +201,12 @@ class _Compiled:
 
 
 @lru_cache(maxsize=256)
-def _compile(banned: tuple[str, ...], suspect: tuple[str, ...]) -> _Compiled:
+def _compile(banned: tuple[str, ...], suspect: tuple[str, ...], abuse: tuple[str, ...] = ()) -> _Compiled:
     root = _Node({})
     entries: list[tuple[str, str]] = []
     seen: set[tuple[tuple[str, int], ...]] = set()
-    for name, words in (("banned", banned), ("suspect", suspect)):  # banned wins on duplicates
+    # The site's banned list wins on duplicates, then its suspect list, then the shipped abuse list.
+    for name, words in (("banned", banned), ("suspect", suspect), ("abuse", abuse)):
         for word in words:
             units = _units(word)
             if not units or units in seen:
@@ -221,13 +225,37 @@ def _compile(banned: tuple[str, ...], suspect: tuple[str, ...]) -> _Compiled:
     return _Compiled(bounded, free, tuple(entries))
 
 
+@lru_cache(maxsize=1)
+def abuse_languages() -> frozenset[str]:
+    """The languages Townhall ships an abuse list for ("de", "fr")."""
+    return frozenset(p.stem.removeprefix("abuse-") for p in LEXICONS.glob("abuse-*.txt"))
+
+
+@lru_cache(maxsize=8)
+def abuse_words(language: str) -> tuple[str, ...]:
+    """The shipped abuse list of ``language`` (comment lines starting with # left out)."""
+    path = LEXICONS / f"abuse-{language}.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
 class WordListSignal:
-    """Banned and suspect words for one site. Build once per site; matching is cached."""
+    """Banned and suspect words for one site. Build once per site; matching is cached.
+
+    ``language`` adds Townhall's short list of abuse in that language (``lexicons/abuse-*.txt``),
+    for comments read as written in it: its matches hold like suspect words."""
 
     name = "words"
 
-    def __init__(self, banned: list[str] | tuple[str, ...] = (), suspect: list[str] | tuple[str, ...] = ()):
-        self._compiled = _compile(tuple(banned), tuple(suspect))
+    def __init__(
+        self,
+        banned: list[str] | tuple[str, ...] = (),
+        suspect: list[str] | tuple[str, ...] = (),
+        language: str | None = None,
+    ):
+        self.language = language if language in abuse_languages() else None
+        abuse = abuse_words(self.language) if self.language else ()
+        self._compiled = _compile(tuple(banned), tuple(suspect), abuse)
 
     def matches(self, text: str) -> list[dict[str, Any]]:
         """Every listed word found in ``text``, with offsets into the original text."""
@@ -247,7 +275,10 @@ class WordListSignal:
             if positions is not None:
                 start, end = positions[start], positions[end - 1] + 1
             word, list_name = comp.entries[idx]
-            out.append({"word": word, "list": list_name, "start": start, "end": end, "text": text[start:end]})
+            match = {"word": word, "list": list_name, "start": start, "end": end, "text": text[start:end]}
+            if list_name == "abuse":
+                match["language"] = self.language
+            out.append(match)
         return out
 
     def _match_run(self, offset: int, run: str, found: dict[tuple[int, int, int], None]) -> None:
@@ -268,7 +299,7 @@ class WordListSignal:
                     break
 
     def check(self, text: str) -> SignalResult:
-        """Score 1.0 when a banned word occurs, 0.5 when only suspect ones do, else 0.0."""
+        """Score 1.0 when a banned word occurs, 0.5 when only suspect (or shipped abuse) ones do, else 0.0."""
         found = self.matches(text)
         if any(m["list"] == "banned" for m in found):
             score = 1.0
