@@ -62,6 +62,12 @@ class Detector:
         return [self.detect(text) for text in texts]
 
 
+@lru_cache(maxsize=1)
+def default_detector() -> Detector:
+    """The process's detector, loaded on first use."""
+    return Detector()
+
+
 @lru_cache(maxsize=256)
 def language_name(code: str) -> str:
     """The language's English name ("German"), for the reasons a moderator reads; the code if unknown."""

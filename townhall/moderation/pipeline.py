@@ -14,13 +14,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from townhall.models import SiteSettings
 from townhall.moderation import names, policy
 from townhall.moderation.embedder import Embedder
-from townhall.moderation.language import Detector, Reading, not_known
+from townhall.moderation.language import Detector, Reading, default_detector, not_known
 from townhall.moderation.signal import Article, CommentInput, SignalResult
 from townhall.moderation.signals import trust
 from townhall.moderation.signals.off_topic import (
@@ -64,7 +64,8 @@ class Models:
     toxicity: ToxicitySignal
     off_topic: OffTopicSignal
     spam: SpamSignal
-    language: Detector
+    # Loaded once per process and shared (read-only), also by Models built from parts (tests).
+    language: Detector = field(default_factory=default_detector)
 
     @classmethod
     def load(cls, threads: int = 1) -> Models:
@@ -72,7 +73,7 @@ class Models:
         off_topic = OffTopicSignal(embedder)
         # The toxicity head reads the vector the off-topic signal computes (and caches) anyway.
         toxicity = ToxicitySignal.load(vectors=off_topic.vectors)
-        return cls(embedder, toxicity, off_topic, SpamSignal(), Detector())
+        return cls(embedder, toxicity, off_topic, SpamSignal(), default_detector())
 
 
 def text_key(title: str, text: str) -> str:
