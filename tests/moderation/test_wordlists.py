@@ -2,6 +2,7 @@ import json
 import random
 import time
 
+from tests.timing import best_cpu_seconds
 from townhall.moderation.signals.wordlists import WordListSignal
 
 BANNED = ["ass", "rape", "cunt", "cock", "stupid", "go to hell"]
@@ -177,9 +178,7 @@ def test_compiled_once_per_list():
 def test_pathological_input_stays_fast():
     signal = WordListSignal(["ill", "ass", "stupid"], ["lil"])
     for text in ["$" * 5000, "1" * 5000, "1 " * 2500, "s-" * 2500, "a a " * 1000]:
-        start = time.perf_counter()
-        signal.check(text)
-        assert time.perf_counter() - start < 0.05
+        assert best_cpu_seconds(lambda text=text: signal.check(text)) < 0.05, text[:8]
 
 
 def test_speed_1000_chars_200_words():
@@ -197,8 +196,8 @@ def test_speed_1000_chars_200_words():
     signal.check(text)
     times = []
     for _ in range(200):
-        start = time.perf_counter()
+        start = time.thread_time()
         signal.check(text)
-        times.append(time.perf_counter() - start)
+        times.append(time.thread_time() - start)
     times.sort()
     assert times[len(times) // 2] < 0.001  # ~0.1 ms on a laptop; loose bound for busy CI
