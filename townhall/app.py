@@ -117,12 +117,14 @@ def _queue_sizes(services: Services) -> dict[str, int]:
 
 def schedule_jobs(scheduler: Scheduler, services: Services) -> None:
     """The server's periodic jobs: sending mail, delivering webhooks, moderators' digests, retention
-    (readers' data, old mail), and recalibrating each site from its moderators' decisions when it is due."""
+    (readers' data, old mail and webhook deliveries), and recalibrating each site from its
+    moderators' decisions when it is due."""
     scheduler.every(MAIL_SECONDS, "mail", services.outbox.send_pending)
     scheduler.every(WEBHOOK_SECONDS, "webhooks", services.webhooks.deliver_pending)
     scheduler.every(DIGEST_SECONDS, "digests", services.digests.send_due)
     scheduler.every(RETENTION_SECONDS, "retention", services.retention.sweep)
     scheduler.every(RETENTION_SECONDS, "mail-sweep", services.outbox.sweep)
+    scheduler.every(RETENTION_SECONDS, "webhook-sweep", services.webhooks.sweep)
     scheduler.every(CLOSE_DUE_SECONDS, "close-due", services.stories.close_due)
     scheduler.every(AUTO_CLOSE_SECONDS, "auto-close", services.stories.sweep_auto_close)
     if services.config.calibrate_every_hours and services.config.moderation_enabled:

@@ -148,6 +148,15 @@ class Settings(BaseModel):
             " the server's hourly job deletes them; they hold readers' addresses and links (0 = keep them)"
         ),
     )
+    webhook_log_keep_days: int = Field(
+        30,
+        ge=0,
+        le=3650,
+        description=(
+            "Days delivered and given-up webhook deliveries stay in the delivery log before the server's"
+            " hourly job deletes them; each holds the comment it was about, names and text (0 = keep them)"
+        ),
+    )
     ban_address_hours: int = Field(
         72,
         ge=0,

@@ -11,8 +11,10 @@ import pytest
 
 from tests.conftest import ORIGIN, FakeClock
 from tests.notify.conftest import Receiver, running_receiver
+from townhall.app import schedule_jobs
 from townhall.config import Settings
 from townhall.errors import Invalid, NotFound
+from townhall.scheduler import Scheduler
 from townhall.services import Services, build_services
 from townhall.services.identity import guest
 from townhall.services.netsafety import Target
@@ -223,3 +225,33 @@ def test_a_pinned_url_keeps_path_and_query_and_brackets_ipv6() -> None:
     target = Target("https://hooks.example/in?a=1", "hooks.example", 443, ())
     assert target.pinned(ipaddress.ip_address("203.0.113.7")) == "https://203.0.113.7:443/in?a=1"
     assert target.pinned(ipaddress.ip_address("2001:db8::1")) == "https://[2001:db8::1]:443/in?a=1"
+
+
+def test_old_delivered_and_given_up_deliveries_leave_the_log(
+    notify_services: Services, storage: Storage, site, receiver: Receiver, clock: FakeClock
+) -> None:
+    services = notify_services
+    services.webhooks.add(site.id, receiver.url, ["comment.created"])
+    for name in ("Ana", "Bo", "Cy"):
+        post(services, site, name=name)
+    assert services.webhooks.deliver_pending().delivered == 3
+    _delivered, given_up, waiting = sorted(row["id"] for row in services.webhooks.deliveries(site.id))
+    start = clock()
+    with storage.write() as tx:  # the last two as a failing receiver would leave them
+        tx.webhooks.attempted(given_up, start, 500, "HTTP 500", False, None)
+        tx.webhooks.attempted(waiting, start, 500, "HTTP 500", False, start + timedelta(days=90))
+    clock.advance(days=29)
+    assert services.webhooks.sweep() == 0  # the default keeps them 30 days
+    clock.advance(days=2)
+    assert services.webhooks.sweep() == 2
+    assert [row["id"] for row in services.webhooks.deliveries(site.id)] == [waiting]
+    keep = build_services(
+        services.config.model_copy(update={"webhook_log_keep_days": 0}), storage, "test-secret", clock=clock
+    )
+    with storage.write() as tx:
+        tx.webhooks.attempted(waiting, start, 204, "", True, None)
+    assert keep.webhooks.sweep() == 0  # 0 keeps them for good
+    assert services.webhooks.sweep() == 1 and services.webhooks.deliveries(site.id) == []
+    scheduler = Scheduler()
+    schedule_jobs(scheduler, services)
+    assert "webhook-sweep" in scheduler.jobs  # the server runs it hourly

@@ -118,4 +118,13 @@ def webhook_deliver(ctx: Context) -> None:
     click.echo(f"delivered {report.delivered}, failed {report.failed}, given up {report.given_up}")
 
 
+@webhook.command("sweep")
+@pass_context
+def webhook_sweep(ctx: Context) -> None:
+    """Delete delivered and given-up deliveries older than webhook_log_keep_days (the server: hourly)."""
+    services = ctx.services()
+    kept = services.config.webhook_log_keep_days
+    click.echo(f"deleted {services.webhooks.sweep()} old deliveries (kept {kept} days)")
+
+
 COMMANDS = [mail, webhook]

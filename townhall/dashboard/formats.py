@@ -37,10 +37,11 @@ def format_when(value: datetime | str | None, lang: str) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return format_datetime(value, _when_pattern(lang), tzinfo=UTC, locale=_locale(lang))

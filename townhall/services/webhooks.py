@@ -252,6 +252,15 @@ class WebhookService:
 
     # -- delivering ------------------------------------------------------------------------------
 
+    def sweep(self) -> int:
+        """Delete deliveries delivered or given up on more than ``webhook_log_keep_days`` ago (hourly,
+        on the scheduler); returns how many. One still waiting for its next attempt is never swept."""
+        if not self.config.webhook_log_keep_days:
+            return 0
+        before = self.clock() - timedelta(days=self.config.webhook_log_keep_days)
+        with self.storage.write() as tx:
+            return tx.webhooks.delete_done(before)
+
     def deliver_pending(self, limit: int = BATCH) -> DeliveryReport:
         delivered = failed = given_up = 0
         with self.storage.read() as tx:

@@ -100,6 +100,11 @@ class WebhookRepo:
             )
         )
 
+    def delete_done(self, before: datetime) -> int:
+        """Delete deliveries delivered, or given up on, before ``before``; those still waiting stay."""
+        done = (webhook_deliveries.c.delivered_at < before) | (webhook_deliveries.c.failed_at < before)
+        return int(self.c.execute(delete(webhook_deliveries).where(done)).rowcount or 0)
+
     def delivery(self, delivery_id: int) -> dict[str, Any] | None:
         query = select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
         row = self.c.execute(query).mappings().first()
