@@ -3,10 +3,15 @@ abuse list's marks, in the staff member's language (the language named in theirs
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from tests.conftest import ORIGIN
 from townhall.dashboard import labels
 from townhall.dashboard.evidence import marks_for
+from townhall.dashboard.settings import form_values, parse_form
+from townhall.models import Site, SiteSettings
 from townhall.services.queue import SignalReading
 
 NOT_CHECKED = "toxicity not checked: written in German, which the model does not know"
@@ -45,3 +50,10 @@ def test_a_match_on_the_shipped_abuse_list_is_marked_as_ours_not_the_sites() -> 
     [mark] = marks_for(text, [reading], "fr")
     assert mark.kind == "words-suspect"
     assert mark.label == "sur la liste d'injures en allemand de Townhall : Arschloch"
+
+
+def test_the_settings_form_carries_the_choice_for_other_languages() -> None:
+    site = Site("ledger", "The Ledger", (ORIGIN,), SiteSettings(), None, datetime.now(UTC))
+    assert form_values(site)["unknown_language"] == "publish"
+    _origins, changes, _errors = parse_form({"origins": ORIGIN, "unknown_language": "hold"}, site)
+    assert changes["unknown_language"] == "hold"
