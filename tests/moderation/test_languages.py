@@ -109,6 +109,9 @@ def test_unknown_language_takes_publish_or_hold_only(moderated: Services, site: 
         "Flanagan = CPC",
         "What a terrible article.",
         "The Weststadt tram: 180 million euros for line 7.",
+        # An English insult behind a German paragraph is read by the English models all the same.
+        "You are a lying idiot and everyone here knows it. Der Stadtrat hat am Dienstagabend mit knapper "
+        "Mehrheit den Bau der Straßenbahnlinie 7 beschlossen, die Bäume in der Lindenallee werden gefällt.",
     ],
 )
 def test_short_or_mixed_english_stays_english(text: str) -> None:
