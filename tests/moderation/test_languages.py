@@ -7,12 +7,20 @@ other languages are published (the default) or held.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.conftest import ORIGIN
+from tests.moderation.test_warmup import CountingEmbedder
 from townhall.errors import Invalid
-from townhall.models import Site
+from townhall.models import Site, SiteSettings
 from townhall.moderation.language import Detector
+from townhall.moderation.pipeline import Models, Pipeline
+from townhall.moderation.signals.off_topic import OffTopicSignal
+from townhall.moderation.signals.spam import SpamSignal
+from townhall.moderation.signals.toxicity import ToxicitySignal
+from townhall.moderation.verdict import ModerationRequest, SiteContext, StoryText
 from townhall.services import Services
 from townhall.services.identity import guest
 from townhall.types import CommentStatus
@@ -133,3 +141,22 @@ def test_comments_in_other_languages_are_read_as_such(text: str, code: str) -> N
 
 
 _DETECTOR = Detector()
+
+
+def test_a_comment_the_models_cannot_read_is_not_encoded(models: Models) -> None:
+    """The encoder is most of a post's moderation time; a German newsroom's post skips it."""
+    counting = CountingEmbedder(models.embedder)
+    off_topic = OffTopicSignal(counting, background=[])  # type: ignore[arg-type]
+    fresh = Models(counting, ToxicitySignal.load(vectors=off_topic.vectors), off_topic, SpamSignal())  # type: ignore[arg-type]
+    site = SiteContext(id="zeitung", settings=SiteSettings(language="de"))
+    story = StoryText(key="tram", title=TITLE, text=TEXT)
+    now = datetime.now(UTC)
+    german, english = Pipeline(fresh).assess_many(
+        [
+            ModerationRequest(site, story, CIVIL, now),
+            ModerationRequest(site, story, "Sad about the lime trees, but the tram is worth it.", now),
+        ]
+    )
+    assert german.signals["toxicity"]["score"] is None and english.signals["toxicity"]["score"] is not None
+    assert CIVIL not in counting.texts
+    assert "Sad about the lime trees, but the tram is worth it." in counting.texts

@@ -156,7 +156,6 @@ class Pipeline:
         site = requests[0].site
         if any(r.site is not site for r in requests):
             raise ValueError("assess_many takes the comments of one site context")
-        background = self.background(site)
         comments = [
             CommentInput(
                 text=r.text,
@@ -167,6 +166,36 @@ class Pipeline:
             )
             for r in requests
         ]
+        languages = self.models.language.detect_many([c.text for c in comments])
+        # The encoder and the models read only comments in a language they know: for the others
+        # they would abstain anyway, so a German newsroom's post does not pay for an English encoder.
+        read = [i for i, r in enumerate(languages) if any(not_known(n, r) is None for n in _MODELLED)]
+        toxicity, off_topic = self._models_on([comments[i] for i in read], [requests[i] for i in read])
+        by_index = dict(zip(read, zip(toxicity, off_topic, strict=True), strict=True))
+        verdicts = []
+        for i, (request, comment, reading) in enumerate(zip(requests, comments, languages, strict=True)):
+            tox, off = by_index.get(i, (None, None))
+            signals: dict[str, SignalResult] = {
+                "toxicity": _unless_unknown(tox, reading, "toxicity", self.models.toxicity.version),
+                "off_topic": _unless_unknown(off, reading, "off_topic", self.models.off_topic.version),
+                "spam": self._spam(comment, request, reading),
+                "words": self.words.for_settings(site.settings, reading.code).check(request.text),
+            }
+            if request.name:
+                words = self.words.for_settings(site.settings)
+                signals["name"] = names.assess(request.name, words, self.models.toxicity)
+            signals["trust"], reader = trust.assess(request.history, site.settings.trusted_after_approved)
+            verdicts.append(policy.decide(signals, site.settings, reader, site.calibration))
+        return verdicts
+
+    def _models_on(
+        self, comments: list[CommentInput], requests: list[ModerationRequest]
+    ) -> tuple[list[SignalResult], list[SignalResult]]:
+        """The toxicity and off-topic results of comments in a language the models know."""
+        if not comments:
+            return [], []
+        site = requests[0].site
+        background = self.background(site)
         articles = [self.article(r.story, site.representations) for r in requests]
         # Each comment is embedded once; the off-topic signal and the toxicity head share the vector.
         vectors = self.models.off_topic.vectors([c.text for c in comments])
@@ -187,23 +216,7 @@ class Pipeline:
             off_topic = self.models.off_topic.assess_many(
                 *off_topic_args, comment_vecs=vectors, background=background
             )
-        languages = self.models.language.detect_many([c.text for c in comments])
-        verdicts = []
-        for request, comment, tox, off, reading in zip(
-            requests, comments, toxicity, off_topic, languages, strict=True
-        ):
-            signals: dict[str, SignalResult] = {
-                "toxicity": _unless_unknown(tox, reading),
-                "off_topic": _unless_unknown(off, reading),
-                "spam": self._spam(comment, request, reading),
-                "words": self.words.for_settings(site.settings, reading.code).check(request.text),
-            }
-            if request.name:
-                words = self.words.for_settings(site.settings)
-                signals["name"] = names.assess(request.name, words, self.models.toxicity)
-            signals["trust"], reader = trust.assess(request.history, site.settings.trusted_after_approved)
-            verdicts.append(policy.decide(signals, site.settings, reader, site.calibration))
-        return verdicts
+        return toxicity, off_topic
 
     def article(self, story: StoryText, store: Representations | None = None) -> ArticleRepr:
         """The story's representation: from memory, else from ``store``, else computed (and stored)."""
@@ -282,11 +295,14 @@ class Pipeline:
         )
 
 
-def _unless_unknown(result: SignalResult, reading: Reading) -> SignalResult:
+_MODELLED = ("toxicity", "off_topic")  # the signals that read the comment through a learned model
+
+
+def _unless_unknown(result: SignalResult | None, reading: Reading, name: str, version: str) -> SignalResult:
     """The signal's result, or its abstention when its model does not know the comment's language:
     an English model's score on German text measures nothing, and a hold on it silences a reader."""
-    why = not_known(result.name, reading)
-    if why is None:
+    why = not_known(name, reading)
+    if why is None and result is not None:
         return result
-    evidence = {"language": reading.code, "not_checked": why}
-    return SignalResult(result.name, None, evidence, result.version)
+    evidence = {"language": reading.code, "not_checked": why or "not read by the model"}
+    return SignalResult(name, None, evidence, version)
