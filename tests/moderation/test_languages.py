@@ -75,6 +75,13 @@ def test_an_abusive_german_comment_with_a_listed_word_is_held(moderated: Service
     assert "words 0.50 ≥ hold threshold 0.50" in verdict["reasons"]
 
 
+def test_a_name_on_a_german_site_meets_the_german_list(moderated: Services, site: Site) -> None:
+    posted = moderated.comments.post(site, STORY, CIVIL, guest("Hurensohn", None, "reader-h", "s"))
+    assert posted.comment.status is CommentStatus.HELD
+    verdict = moderated.comments.get(posted.comment.id).verdict
+    assert verdict is not None and verdict["signals"]["name"]["evidence"]["words"] == ["Hurensohn"]
+
+
 def test_the_german_list_is_not_applied_to_english_comments(moderated: Services, site: Site) -> None:
     # "Spast" is on the German list; an English comment is read by the English models instead.
     posted = _post(

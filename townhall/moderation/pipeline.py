@@ -182,7 +182,8 @@ class Pipeline:
                 "words": self.words.for_settings(site.settings, reading.code).check(request.text),
             }
             if request.name:
-                words = self.words.for_settings(site.settings)
+                # A name is too short to read its language: the site's language stands in.
+                words = self.words.for_settings(site.settings, site.settings.language)
                 signals["name"] = names.assess(request.name, words, self.models.toxicity)
             signals["trust"], reader = trust.assess(request.history, site.settings.trusted_after_approved)
             verdicts.append(policy.decide(signals, site.settings, reader, site.calibration))
