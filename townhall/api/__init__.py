@@ -30,5 +30,7 @@ def build_api(state: ApiState) -> FastAPI:
     optional_sign_in(api)
     # The last added runs first: CORS outermost, so a browser can read even a 413.
     api.add_middleware(BodyLimit, limit=state.services.config.max_body_bytes)
-    api.add_middleware(SiteCors, origins=state.all_origins)
+    api.add_middleware(
+        SiteCors, origins=state.all_origins, changes=lambda: state.services.sites.origins_changed
+    )
     return api

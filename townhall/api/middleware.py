@@ -30,17 +30,25 @@ async def _send_error(
 class SiteCors:
     """Answer CORS for any origin some site allows; routes still check the origin against *their* site."""
 
-    def __init__(self, app: ASGIApp, origins: Callable[[], set[str]], ttl: float = 2.0):
+    def __init__(
+        self,
+        app: ASGIApp,
+        origins: Callable[[], set[str]],
+        ttl: float = 2.0,
+        changes: Callable[[], int] = lambda: 0,
+    ):
         self.app = app
         self._origins = origins
         self._ttl = ttl
-        self._cached: tuple[float, set[str]] = (0.0, set())
+        self._changes = changes  # a count this process bumps when it changes a site's origins
+        self._cached: tuple[float, int, set[str]] = (0.0, -1, set())
 
     def allowed(self, origin: str) -> bool:
-        stamp, origins = self._cached
-        if time.monotonic() - stamp > self._ttl:
+        stamp, seen, origins = self._cached
+        changes = self._changes()
+        if time.monotonic() - stamp > self._ttl or changes != seen:
             origins = self._origins()
-            self._cached = (time.monotonic(), origins)
+            self._cached = (time.monotonic(), changes, origins)
         return origin in origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

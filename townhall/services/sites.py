@@ -159,6 +159,10 @@ class SiteService:
         self.clock = clock
         self.default_settings = default_settings or SiteSettings()
         self.allow_private_origins = allow_private_origins
+        # Bumped whenever this process adds a site or changes origins, so caches of every site's
+        # origins (the API's CORS answer) see the change at once; other processes' changes reach
+        # them within the caches' short lifetimes.
+        self.origins_changed = 0
 
     def get(self, site_id: str) -> Site:
         site = None
@@ -192,6 +196,7 @@ class SiteService:
             tx.sites.insert(site_id, name.strip(), clean, self.default_settings, self.clock())
             site = tx.sites.get(site_id)
         assert site is not None
+        self.origins_changed += 1
         return site
 
     def ensure(self, site_id: str, name: str, origins: builtins.list[str]) -> Site:
@@ -205,6 +210,7 @@ class SiteService:
                 tx.sites.update(site_id, name=name, origins=clean)
             site = tx.sites.get(site_id)
         assert site is not None
+        self.origins_changed += 1
         return site
 
     def set_origins(self, site_id: str, origins: builtins.list[str], operator: bool = False) -> Site:
@@ -227,6 +233,7 @@ class SiteService:
             self._require(tx.sites.get(site_id), site_id)
             _unclaimed(tx.sites.list(), site_id, clean)
             tx.sites.update(site_id, origins=clean)
+        self.origins_changed += 1
         return self.get(site_id)
 
     def update_settings(self, site_id: str, changes: dict[str, Any]) -> Site:
