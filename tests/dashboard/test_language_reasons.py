@@ -3,16 +3,19 @@ abuse list's marks, in the staff member's language (the language named in theirs
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.conftest import ORIGIN
+from tests.dashboard.conftest import Dashboard
 from townhall.dashboard import labels
 from townhall.dashboard.evidence import marks_for
 from townhall.dashboard.settings import form_values, parse_form
 from townhall.models import Site, SiteSettings
 from townhall.services.queue import SignalReading
+from townhall.types import Role
 
 NOT_CHECKED = "toxicity not checked: written in German, which the model does not know"
 PARTLY = "spam partly checked: written in German, which the text model does not know"
@@ -57,3 +60,61 @@ def test_the_settings_form_carries_the_choice_for_other_languages() -> None:
     assert form_values(site)["unknown_language"] == "publish"
     _origins, changes, _errors = parse_form({"origins": ORIGIN, "unknown_language": "hold"}, site)
     assert changes["unknown_language"] == "hold"
+
+
+# What the models stored for a German comment: toxicity abstained (with the language's code), spam
+# read it without its text model (its sentence names the language in English), and an off-topic
+# reading from an import with a code CLDR does not know, markup and all.
+ABSTAINED = {
+    "toxicity": {
+        "score": None,
+        "version": "toxicity-lr-2",
+        "evidence": {"language": "de", "not_checked": "written in German, which the model does not know"},
+    },
+    "spam": {
+        "score": 0.05,
+        "version": "spam-2",
+        "evidence": {
+            "not_checked": "written in German, which the text model does not know",
+            "model_score": None,
+        },
+    },
+    "off_topic": {
+        "score": None,
+        "version": "off-topic-minilm-3",
+        "evidence": {
+            "language": "<b>qq</b>",
+            "not_checked": "written in <b>qq</b>, which the model does not know",
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "language", "not_checked", "partly"),
+    [
+        ("en", "German", "written in German, which the model does not know", "the text model does not"),
+        ("de", "Deutsch", "auf Deutsch geschrieben, das das Modell nicht kennt", "das Textmodell nicht"),
+        ("fr", "allemand", "écrit en allemand, que le modèle ne connaît pas", "le modèle de texte ne"),
+    ],
+)
+def test_the_details_panel_says_why_a_signal_did_not_read_the_comment_in_the_moderators_language(
+    dashboard: Dashboard, lang: str, language: str, not_checked: str, partly: str
+) -> None:
+    comment_id = dashboard.comment.id
+    with dashboard.services.storage.write() as tx:
+        tx.comments.update(comment_id, verdict={"decision": "publish", "reasons": [], "signals": ABSTAINED})
+    page = dashboard.client.get(
+        f"/admin/comments/{comment_id}?lang={lang}", headers=dashboard.cookie(Role.MODERATOR)
+    )
+    assert page.status_code == 200
+    html = page.text
+    signals = html[html.index('class="d-signals"') : html.index('class="d-context"')]
+    details = re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", signals)
+    values = [value for _key, value in details]
+    assert language in values, details  # the name in the moderator's language, not "de"
+    assert "de" not in values
+    assert not_checked in values, details
+    assert any(partly in value for value in values), details  # spam's sentence: English name only
+    # A code CLDR does not know is shown as stored, escaped like any text from the database.
+    assert "&lt;b&gt;qq&lt;/b&gt;" in signals and "<b>qq</b>" not in signals

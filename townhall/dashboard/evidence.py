@@ -7,6 +7,7 @@ the ``<mark>`` tags around the pieces are ours.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from markupsafe import Markup, escape
 
 from townhall import i18n
 from townhall.dashboard.formats import format_number, format_score
+from townhall.dashboard.labels import ENGLISH_CODES
 from townhall.dashboard.say import translate
 from townhall.i18n import N_
 from townhall.services.queue import SignalReading
@@ -70,7 +72,7 @@ def marks_for(text: str, readings: list[SignalReading], lang: str = i18n.DEFAULT
                         # Townhall's own short list for the comment's language (held like a suspect word).
                         note = N_("on Townhall's list of abuse in {language}: {word}")
                         code = str(item.get("language", ""))
-                        params["language"] = Locale.parse(lang).languages.get(code, code)
+                        params["language"] = language_name(code, lang)
                     elif banned:
                         note = N_("on the banned words list: {word}")
                     else:
@@ -165,6 +167,35 @@ def readable(value: Any, lang: str = i18n.DEFAULT) -> str:
     return str(value)
 
 
+def language_name(code: str, lang: str = i18n.DEFAULT) -> str:
+    """A language code (``de``) as ``lang`` names it (Deutsch, allemand); a code CLDR does not know,
+    as stored (the template escapes it)."""
+    return str(Locale.parse(lang).languages.get(code, code))
+
+
+# How a model signal stores why it abstained (moderation/language.not_known, pipeline._unless_unknown).
+_NOT_KNOWN = re.compile(r"^written in (?P<name>.+), which the (?P<text>text )?model does not know$")
+NOT_KNOWN = N_("written in {language}, which the model does not know")
+NOT_KNOWN_TEXT = N_("written in {language}, which the text model does not know")
+NOT_READ = N_("not read by the model")
+
+
+def not_checked(evidence: dict[str, Any], lang: str = i18n.DEFAULT) -> str:
+    """Why a signal did not read the comment, in ``lang``, the language named from the stored code;
+    a sentence of another shape is shown as stored."""
+    stored = evidence.get("not_checked")
+    if stored == NOT_READ:
+        return translate(lang, NOT_READ)
+    found = _NOT_KNOWN.match(stored) if isinstance(stored, str) else None
+    if found is None:
+        return readable(stored, lang)
+    code = evidence.get("language")
+    if not isinstance(code, str) or not code:  # the spam signal stores the English name only
+        code = ENGLISH_CODES.get(found.group("name"), found.group("name"))
+    name = language_name(code, lang)
+    return translate(lang, NOT_KNOWN_TEXT if found.group("text") else NOT_KNOWN, {"language": name})
+
+
 def extra_evidence(
     evidence: dict[str, Any], shown: Collection[str], lang: str = i18n.DEFAULT
 ) -> list[tuple[str, str]]:
@@ -173,6 +204,11 @@ def extra_evidence(
     for key, value in evidence.items():
         if key in shown or value in (None, "", [], {}):
             continue
-        text = readable(value, lang)
+        if key == "language" and isinstance(value, str):
+            text = language_name(value, lang)
+        elif key == "not_checked":
+            text = not_checked(evidence, lang)
+        else:
+            text = readable(value, lang)
         rows.append((label(key, lang), text if len(text) <= 300 else text[:297] + "…"))
     return rows

@@ -112,11 +112,11 @@ def _share(lang: str, text: str) -> str:
 
 def _language(lang: str, text: str) -> str:
     """A language's English name, as the policy writes it, in the staff member's language."""
-    code = _ENGLISH_NAMES.get(text)
+    code = ENGLISH_CODES.get(text)
     return Locale.parse(lang).languages.get(code, text) if code else text
 
 
-_ENGLISH_NAMES = {name: code for code, name in Locale("en").languages.items()}
+ENGLISH_CODES = {name: code for code, name in Locale("en").languages.items()}  # "German": "de"
 
 
 @dataclass(frozen=True, slots=True)
