@@ -118,3 +118,22 @@ def test_the_details_panel_says_why_a_signal_did_not_read_the_comment_in_the_mod
     assert any(partly in value for value in values), details  # spam's sentence: English name only
     # A code CLDR does not know is shown as stored, escaped like any text from the database.
     assert "&lt;b&gt;qq&lt;/b&gt;" in signals and "<b>qq</b>" not in signals
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "22 decisions were left out: their comments are in a language the models do not read."),
+        ("de", "22 Entscheidungen wurden ausgelassen"),
+        ("fr", "22 décisions ont été laissées de côté"),
+    ],
+)
+def test_a_recalibration_says_how_many_decisions_it_left_out_for_their_language(
+    dashboard: Dashboard, lang: str, expected: str
+) -> None:
+    page = dashboard.client.get(
+        f"/admin/stats?site=ledger&calibration=too_few&decisions=0&unread=22&lang={lang}",
+        headers=dashboard.cookie(Role.ADMIN),
+    )
+    assert page.status_code == 200
+    assert expected in page.text

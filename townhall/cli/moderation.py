@@ -149,6 +149,8 @@ def rescore(ctx: Context, site_id: str | None, story_id: int | None, status: str
 @pass_context
 def calibrate(ctx: Context, site_id: str, reset: bool, dry_run: bool) -> None:
     """Recalibrate a site's thresholds from its moderators' approvals and rejections."""
+    from townhall.moderation.calibrate import MIN_DECISIONS  # noqa: PLC0415 - numpy, only for this command
+
     services = ctx.services()
     if reset:
         outcome = services.calibration.reset(site_id, "cli")
@@ -160,8 +162,13 @@ def calibrate(ctx: Context, site_id: str, reset: bool, dry_run: bool) -> None:
         return "n/a" if value is None else f"{value:.1%}"
 
     click.echo(f"{result.decisions} moderator decision(s) on {outcome.site_id}")
+    if result.unread:
+        click.echo(
+            f"{result.unread} more left out: on comments in a language the models do not read, "
+            "so they carry no score to learn from"
+        )
     if not reset and not result.learned:
-        click.echo("too few decisions to learn from: nothing changed")
+        click.echo(f"too few decisions to learn from ({MIN_DECISIONS} needed): nothing changed")
         return
     click.echo(f"agreement with the moderators: {share(result.before)} before, {share(result.after)} after")
     for name in sorted(set(outcome.before) | set(outcome.after)):

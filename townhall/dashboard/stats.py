@@ -61,13 +61,14 @@ def _calibration_notice(request: Request, site_ids: list[str]) -> str:
     decisions = int_param(query.get("decisions")) or 0
     if outcome == "reset":
         return translate(lang, N_("{site}: back to the default thresholds."), {"site": site_id})
+    left_out = _left_out(lang, int_param(query.get("unread")) or 0)
     if outcome == "too_few":
         text = i18n.translations(lang, "dashboard").ngettext(
             "%(site)s: only %(num)s moderator decision, too few to learn from.",
             "%(site)s: only %(num)s moderator decisions, too few to learn from.",
             decisions,
         )
-        return str(text) % {"site": site_id, "num": format_number(decisions, lang)}
+        return str(text) % {"site": site_id, "num": format_number(decisions, lang)} + left_out
     before, after = _share(query.get("before")), _share(query.get("after"))
     text = i18n.translations(lang, "dashboard").ngettext(
         "%(site)s: recalibrated from %(num)s decision; agreement %(before)s → %(after)s.",
@@ -75,7 +76,19 @@ def _calibration_notice(request: Request, site_ids: list[str]) -> str:
         decisions,
     )
     values = {"before": format_share(before, lang), "after": format_share(after, lang)}
-    return str(text) % {"site": site_id, "num": format_number(decisions, lang), **values}
+    return str(text) % {"site": site_id, "num": format_number(decisions, lang), **values} + left_out
+
+
+def _left_out(lang: str, unread: int) -> str:
+    """Decisions on comments the models could not read are not learned from; say how many."""
+    if unread <= 0:
+        return ""
+    text = i18n.translations(lang, "dashboard").ngettext(
+        "%(num)s decision was left out: its comment is in a language the models do not read.",
+        "%(num)s decisions were left out: their comments are in a language the models do not read.",
+        unread,
+    )
+    return " " + str(text) % {"num": format_number(unread, lang)}
 
 
 def _share(value: str | None) -> float | None:
@@ -96,6 +109,8 @@ def _calibration_action(request: Request, reset: bool) -> Response:
     else:
         result = services.calibration.run(site_id, actor).result
         said = {"calibration": "learned" if result.learned else "too_few", "decisions": result.decisions}
+        if result.unread:
+            said["unread"] = result.unread
         if result.learned:
             said.update(before=f"{result.before:.4f}", after=f"{result.after:.4f}")
     query = urlencode({"site": site_id, **said})

@@ -42,16 +42,33 @@ class Calibration:
     after: float | None
     thresholds: dict[str, dict[str, float]]  # the site's thresholds after (every signal's pair)
     head: dict[str, Any] | None = None
+    unread: int = 0  # decisions left out: on comments the models could not read (their language)
 
     @property
     def learned(self) -> bool:
         return self.after is not None
 
 
+def unread(verdict: Mapping[str, Any] | None) -> bool:
+    """Whether a model signal abstained on the comment (or read it without its text model) because
+    it does not know the comment's language. Such a decision says nothing about the scores: a
+    German insult has no toxicity score, and what its rejection would teach lands on whatever
+    score is left (spam's rules), or on a zero standing in for the missing one."""
+    signals = (verdict or {}).get("signals") or {}
+    return any(
+        isinstance(reading, dict) and "not_checked" in (reading.get("evidence") or {})
+        for name, reading in signals.items()
+        if name in MODEL_SIGNALS
+    )
+
+
 def example(
     verdict: Mapping[str, Any] | None, rejected: bool, limits: Mapping[str, Mapping[str, float]]
 ) -> Example | None:
-    """An example from a stored verdict (None when it carries no model scores)."""
+    """An example from a stored verdict (None when it carries no model scores, or when a model
+    could not read the comment's language)."""
+    if unread(verdict):
+        return None
     signals = (verdict or {}).get("signals") or {}
     scores: dict[str, float] = {}
     fixed = False

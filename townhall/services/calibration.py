@@ -8,12 +8,20 @@ and records what changed, from how many decisions, and the agreement before and 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from townhall.models import Site
-from townhall.moderation.calibrate import MODEL_SIGNALS, Calibration, Example, agreement, calibrate, example
+from townhall.moderation.calibrate import (
+    MODEL_SIGNALS,
+    Calibration,
+    Example,
+    agreement,
+    calibrate,
+    example,
+    unread,
+)
 from townhall.moderation.policy import thresholds_for
 from townhall.services.clock import Clock, utcnow
 from townhall.services.moderation_context import ModerationContexts
@@ -51,24 +59,34 @@ class CalibrationService:
 
     def examples(self, site: Site) -> list[Example]:
         """The site's moderator decisions, each with the scores its comment arrived with."""
+        return self.gather(site)[0]
+
+    def gather(self, site: Site) -> tuple[list[Example], int]:
+        """The examples, and how many decisions were left out because a model could not read the
+        comment's language (they carry no score to learn from)."""
         limits = thresholds_for(site.settings)
         with self.storage.read() as tx:
             rows = tx.calibrations.decided(site.id)
             outcomes = tx.stats.moderator_outcomes([row["id"] for row in rows])
-        found = []
+        found, left_out = [], 0
         for row in rows:
             outcome = outcomes.get(row["id"])
             if outcome in (CommentStatus.PUBLISHED.value, CommentStatus.REJECTED.value):
+                if unread(row["verdict"]):
+                    left_out += 1
+                    continue
                 ex = example(row["verdict"], outcome == CommentStatus.REJECTED.value, limits)
                 if ex is not None:
                     found.append(ex)
-        return found
+        return found, left_out
 
     def run(self, site_id: str, actor: str, dry_run: bool = False) -> Outcome:
-        """Recalibrate from every decision so far; with ``dry_run``, only say what would change."""
+        """Recalibrate from every decision so far; with ``dry_run``, only say what would change.
+        Decisions on comments the models could not read are left out and counted (``unread``)."""
         site = self.sites.get(site_id)
         limits = thresholds_for(site.settings)
-        result = calibrate(self.examples(site), limits)
+        examples, left_out = self.gather(site)
+        result = replace(calibrate(examples, limits), unread=left_out)
         before, after = _model_pairs(limits), _model_pairs(result.thresholds)
         if dry_run or not result.learned:
             return Outcome(site.id, result, before, after, False)
