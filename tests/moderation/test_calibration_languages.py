@@ -9,12 +9,14 @@ from click.testing import CliRunner
 from tests.conftest import ORIGIN, FakeClock
 from townhall.cli import main
 from townhall.config import Settings
-from townhall.moderation import calibrate
+from townhall.models import SiteSettings
+from townhall.moderation import calibrate, policy
 from townhall.moderation.pipeline import Models, Pipeline
+from townhall.moderation.signal import SignalResult
 from townhall.services import build_services
 from townhall.services.identity import guest
 from townhall.storage import Storage
-from townhall.types import CommentStatus
+from townhall.types import CommentStatus, Decision
 
 STORY = (
     "Der Nachtbus fährt ab Montag alle vierzig Minuten zwischen Mitternacht und fünf Uhr früh. "
@@ -110,3 +112,19 @@ def test_a_decision_is_left_out_when_any_model_signal_could_not_read_its_languag
         assert calibrate.unread({"signals": signals})
         assert calibrate.example({"signals": signals}, True, limits) is None
     assert not calibrate.unread({"signals": english}) and not calibrate.unread(None)
+
+
+def test_a_sites_head_does_not_decide_a_comment_the_models_could_not_read() -> None:
+    limits = policy.thresholds_for(SiteSettings())
+    spam = (limits["spam"]["hold"] + limits["spam"].get("reject", 1.0)) / 2  # held, not rejected
+    why = "written in German, which the model does not know"
+    signals = {
+        "toxicity": SignalResult("toxicity", None, {"language": "de", "not_checked": why}),
+        "off_topic": SignalResult("off_topic", None, {"language": "de", "not_checked": why}),
+        "spam": SignalResult("spam", spam, {"not_checked": why.replace("model", "text model")}),
+    }
+    # A head that leans on toxicity: with the missing scores read as zeros it would publish.
+    head = {"weights": {"toxicity": 8.0, "off_topic": 2.0, "spam": 0.5}, "bias": -5.0, "threshold": 0.5}
+    verdict = policy.decide(signals, SiteSettings(), calibration={"head": head})
+    assert verdict.decision is Decision.HOLD and verdict.reader_reasons == ("spam",)
+    assert not any(r.startswith("site calibration") for r in verdict.reasons)

@@ -108,6 +108,10 @@ def decide(
     it then decides the model signals' holds together; rejects and the site's own rules stay."""
     limits = thresholds_for(settings)
     head = (calibration or {}).get("head")
+    if head and any("not_checked" in r.evidence for n, r in signals.items() if n in SKIPPABLE):
+        # The head learned from comments with every score (calibrate.unread); for one in a language
+        # the models do not read, a missing score is not a zero: the thresholds decide instead.
+        head = None
     rejects: list[str] = []
     holds: list[str] = []
     skipped: list[str] = []
