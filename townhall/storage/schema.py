@@ -168,6 +168,7 @@ comments = Table(
     Column("import_source", String(16)),
     Column("import_id", String(200)),
     Index(None, "story_id", "status", "parent_id", "created_at"),
+    Index(None, "story_id", "status", "id"),  # a story's latest comments, without sorting them all
     Index(None, "root_id"),
     Index(None, "author_id", "created_at"),
     Index(None, "site_id", "status", "created_at"),
