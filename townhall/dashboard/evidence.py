@@ -191,7 +191,8 @@ def not_checked(evidence: dict[str, Any], lang: str = i18n.DEFAULT) -> str:
         return readable(stored, lang)
     code = evidence.get("language")
     if not isinstance(code, str) or not code:  # the spam signal stores the English name only
-        code = ENGLISH_CODES.get(found.group("name"), found.group("name"))
+        english: str = found.group("name")
+        code = ENGLISH_CODES.get(english, english)
     name = language_name(code, lang)
     return translate(lang, NOT_KNOWN_TEXT if found.group("text") else NOT_KNOWN, {"language": name})
 
