@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, insert, update
+from sqlalchemy import Column, Connection, Table, and_, delete, insert, update
 
 
 def enqueue(connection: Connection, table: Table, now: datetime, **values: Any) -> int:
@@ -29,3 +29,10 @@ def claim(connection: Connection, table: Table, row_id: int, seen_at: datetime, 
         .values(next_attempt_at=seen_at + lease)
     )
     return result.rowcount == 1
+
+
+def delete_done(connection: Connection, table: Table, done_at: Column[Any], before: datetime) -> int:
+    """Delete the rows finished (``done_at``) or given up on (``failed_at``) before ``before``;
+    rows still waiting for an attempt stay. Returns how many went."""
+    finished = (done_at < before) | (table.c.failed_at < before)
+    return int(connection.execute(delete(table).where(finished)).rowcount or 0)

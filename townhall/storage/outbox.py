@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from townhall.storage import _queued
 from townhall.storage.schema import mail_outbox
@@ -77,8 +77,7 @@ class OutboxRepo:
 
     def delete_done(self, before: datetime) -> int:
         """Delete messages sent, or given up on, before ``before``; those still waiting stay."""
-        done = (mail_outbox.c.sent_at < before) | (mail_outbox.c.failed_at < before)
-        return int(self.c.execute(delete(mail_outbox).where(done)).rowcount or 0)
+        return _queued.delete_done(self.c, mail_outbox, mail_outbox.c.sent_at, before)
 
     def get(self, message_id: int) -> dict[str, Any] | None:
         row = self.c.execute(select(mail_outbox).where(mail_outbox.c.id == message_id)).mappings().first()

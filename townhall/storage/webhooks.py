@@ -102,8 +102,7 @@ class WebhookRepo:
 
     def delete_done(self, before: datetime) -> int:
         """Delete deliveries delivered, or given up on, before ``before``; those still waiting stay."""
-        done = (webhook_deliveries.c.delivered_at < before) | (webhook_deliveries.c.failed_at < before)
-        return int(self.c.execute(delete(webhook_deliveries).where(done)).rowcount or 0)
+        return _queued.delete_done(self.c, webhook_deliveries, webhook_deliveries.c.delivered_at, before)
 
     def delivery(self, delivery_id: int) -> dict[str, Any] | None:
         query = select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
